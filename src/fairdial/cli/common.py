@@ -1,0 +1,45 @@
+"""Options shared by commands: where the store is, and how errors reach the user."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Annotated
+
+import typer
+from rich.console import Console
+
+from fairdial.config import load_settings
+from fairdial.store import Store, open_store
+
+console = Console()
+err_console = Console(stderr=True)
+
+DbOption = Annotated[
+    str | None,
+    typer.Option("--db", help="Database URL (default: FAIRDIAL_DATABASE_URL, else SQLite in .fairdial)."),
+]
+HomeOption = Annotated[
+    Path | None,
+    typer.Option("--home", help="Working folder for the SQLite store and key (default: FAIRDIAL_HOME or .fairdial)."),
+]
+
+
+def fail(message: str, code: int = 2) -> typer.Exit:
+    """Print a one-line error for the user and return the exit to raise."""
+    err_console.print(f"[bold red]error:[/] {message}", highlight=False)
+    return typer.Exit(code)
+
+
+@contextmanager
+def store_from_options(db: str | None, home: Path | None) -> Iterator[Store]:
+    settings = load_settings(db, home)
+    try:
+        store = open_store(settings=settings)
+    except Exception as exc:
+        raise fail(str(exc)) from exc
+    try:
+        yield store
+    finally:
+        store.close()

@@ -1,0 +1,1 @@
+"""The collection conversation: scripts, understanding, negotiation and routing."""

@@ -1,0 +1,82 @@
+"""Encryption at rest for personal data, and keyed hashes for looking it up.
+
+One 32-byte master key protects a store. Field values are sealed with AES-256-GCM under a key
+derived for that purpose; phone numbers are also hashed with HMAC-SHA256 under a second derived
+key, so the store can find a number without holding it in clear.
+"""
+
+from __future__ import annotations
+
+import base64
+import hashlib
+import hmac
+import os
+import secrets
+from pathlib import Path
+
+from cryptography.hazmat.primitives import hashes
+from cryptography.hazmat.primitives.ciphers.aead import AESGCM
+from cryptography.hazmat.primitives.kdf.hkdf import HKDF
+
+KEY_BYTES = 32
+NONCE_BYTES = 12
+_FORMAT = "v1"
+
+
+class KeyConfigError(ValueError):
+    """The configured key is missing or malformed."""
+
+
+def _derive(master: bytes, purpose: bytes) -> bytes:
+    return HKDF(algorithm=hashes.SHA256(), length=KEY_BYTES, salt=None, info=purpose).derive(master)
+
+
+def decode_key(text: str) -> bytes:
+    try:
+        key = base64.urlsafe_b64decode(text.strip().encode())
+    except ValueError as exc:
+        raise KeyConfigError("FAIRDIAL_KEY is not valid base64") from exc
+    if len(key) != KEY_BYTES:
+        raise KeyConfigError(f"FAIRDIAL_KEY must decode to {KEY_BYTES} bytes, got {len(key)}")
+    return key
+
+
+def new_key_text() -> str:
+    return base64.urlsafe_b64encode(secrets.token_bytes(KEY_BYTES)).decode()
+
+
+def load_or_create_key(env_value: str | None, key_file: Path) -> bytes:
+    """The master key from FAIRDIAL_KEY, else from the key file, created (mode 0600) if absent."""
+    if env_value:
+        return decode_key(env_value)
+    if key_file.exists():
+        return decode_key(key_file.read_text())
+    key_file.parent.mkdir(parents=True, exist_ok=True)
+    fd = os.open(key_file, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    with os.fdopen(fd, "w") as handle:
+        handle.write(new_key_text() + "\n")
+    return decode_key(key_file.read_text())
+
+
+class FieldCipher:
+    """Seals and opens text fields, and computes lookup hashes, under one master key."""
+
+    def __init__(self, master_key: bytes) -> None:
+        self._aead = AESGCM(_derive(master_key, b"fairdial field encryption"))
+        self._hash_key = _derive(master_key, b"fairdial lookup hash")
+        self.key_id = hashlib.sha256(self._hash_key).hexdigest()[:8]
+
+    def encrypt(self, plaintext: str) -> str:
+        nonce = secrets.token_bytes(NONCE_BYTES)
+        sealed = self._aead.encrypt(nonce, plaintext.encode(), None)
+        return f"{_FORMAT}:{base64.b64encode(nonce + sealed).decode()}"
+
+    def decrypt(self, token: str) -> str:
+        version, _, body = token.partition(":")
+        if version != _FORMAT:
+            raise ValueError("encrypted field has an unknown format")
+        raw = base64.b64decode(body)
+        return self._aead.decrypt(raw[:NONCE_BYTES], raw[NONCE_BYTES:], None).decode()
+
+    def lookup_hash(self, value: str) -> str:
+        return hmac.new(self._hash_key, value.encode(), hashlib.sha256).hexdigest()

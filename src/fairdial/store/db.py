@@ -1,0 +1,101 @@
+"""Opening a store: engine, key, migrations, sessions."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Any
+
+from alembic import command
+from alembic.config import Config
+from sqlalchemy import Engine, create_engine, event
+from sqlalchemy.engine import make_url
+from sqlalchemy.orm import Session, sessionmaker
+
+from fairdial.config import Settings, load_settings
+from fairdial.store.crypto import FieldCipher, load_or_create_key
+from fairdial.store.types import attach_cipher
+
+MIGRATIONS = Path(__file__).parent / "migrations"
+
+
+class StoreError(RuntimeError):
+    """The store cannot be opened as configured."""
+
+
+def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
+    cursor = dbapi_connection.cursor()
+    # WAL lets readers (report, audit) run while a campaign writes; NORMAL is durable in WAL mode
+    # up to the last checkpoint, which is what "nothing is lost if a process dies" needs.
+    cursor.execute("PRAGMA journal_mode=WAL")
+    cursor.execute("PRAGMA synchronous=NORMAL")
+    cursor.execute("PRAGMA foreign_keys=ON")
+    cursor.execute("PRAGMA busy_timeout=10000")
+    cursor.close()
+
+
+def _normalise_url(url: str) -> str:
+    # Users write postgresql://; the driver we ship is psycopg 3.
+    if url.startswith("postgresql://") or url.startswith("postgres://"):
+        return "postgresql+psycopg://" + url.split("://", 1)[1]
+    return url
+
+
+def migrate(engine: Engine) -> None:
+    config = Config()
+    config.set_main_option("script_location", str(MIGRATIONS))
+    with engine.begin() as connection:
+        config.attributes["connection"] = connection
+        command.upgrade(config, "head")
+
+
+class Store:
+    """A database plus the key that opens its personal data."""
+
+    def __init__(self, engine: Engine, cipher: FieldCipher) -> None:
+        self.engine = engine
+        self.cipher = cipher
+        attach_cipher(engine.dialect, cipher)
+        self._sessions = sessionmaker(engine, expire_on_commit=False)
+
+    @property
+    def backend(self) -> str:
+        return self.engine.dialect.name
+
+    def session(self) -> Session:
+        return self._sessions()
+
+    @contextmanager
+    def transaction(self) -> Iterator[Session]:
+        with self._sessions.begin() as session:
+            yield session
+
+    def close(self) -> None:
+        self.engine.dispose()
+
+
+def open_store(
+    database_url: str | None = None, settings: Settings | None = None, *, upgrade: bool = True
+) -> Store:
+    """Open (and by default migrate) the configured store, creating a SQLite file if needed."""
+    settings = settings or load_settings(database_url)
+    url = make_url(_normalise_url(settings.database_url))
+    if url.get_backend_name() == "sqlite" and url.database not in (None, "", ":memory:"):
+        Path(url.database).parent.mkdir(parents=True, exist_ok=True)
+    try:
+        engine = create_engine(url, future=True)
+    except Exception as exc:  # the driver's own message says what is wrong with the URL
+        raise StoreError(f"cannot use database URL {url.render_as_string()}: {exc}") from exc
+    if url.get_backend_name() == "sqlite":
+        event.listen(engine, "connect", _sqlite_pragmas)
+
+    key = load_or_create_key(settings.key, settings.key_file)
+    store = Store(engine, FieldCipher(key))
+    if upgrade:
+        try:
+            migrate(engine)
+        except Exception as exc:
+            engine.dispose()
+            raise StoreError(f"cannot open the store at {url.render_as_string()}: {exc}") from exc
+    return store
