@@ -1,0 +1,33 @@
+"""The campaign's view of the compliance gate: one question, may this account be called now."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from fairdial.campaign.targets import Target
+from fairdial.policy import Action, Decision, PolicyPack, decide, load_pack
+
+
+class Gate:
+    """Asks the account's policy pack about an AI-voice call to its chosen number."""
+
+    def __init__(self) -> None:
+        self._packs: dict[str, PolicyPack] = {}
+        self.decisions = 0
+
+    def pack(self, pack_id: str) -> PolicyPack:
+        if pack_id not in self._packs:
+            self._packs[pack_id] = load_pack(pack_id)
+        return self._packs[pack_id]
+
+    def decide(self, target: Target, at: datetime) -> Decision:
+        self.decisions += 1
+        action = Action(
+            channel="call",
+            contact_point=target.contact_point_key,
+            debts=(target.account_ref,),
+            voice="ai",
+            to="borrower",
+            override=None,
+        )
+        return decide(self.pack(target.pack_id), target.history, action, at)

@@ -1,0 +1,283 @@
+"""Writes what each attempt came to: attempt, conversation, commitments, holds, audit events.
+
+Records are buffered and written in batches inside one transaction per batch. A simulated call
+that a crash loses from the buffer never happened on any phone line, so batching loses nothing
+real; a channel with real calls passes `batch_size=1`, committing each attempt as it ends.
+"""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+from typing import Any
+
+from sqlalchemy import insert, update
+
+from fairdial.audit import AuditLog
+from fairdial.campaign.history import attempt_event, hold_event, misdirected_event
+from fairdial.campaign.targets import Target
+from fairdial.conversation.outcome import ConversationOutcome
+from fairdial.dispositions import Disposition
+from fairdial.policy import Decision
+from fairdial.store import Store
+from fairdial.store.models import (
+    CallAttempt,
+    Campaign,
+    ContactPoint,
+    Conversation,
+    Escalation,
+    Hold,
+    PaymentPlan,
+    PlanInstallment,
+    PromiseToPay,
+    Turn,
+)
+from fairdial.store.models import Disposition as DispositionRow
+from fairdial.telephony.base import CallResult
+
+log = logging.getLogger("fairdial.campaign")
+
+
+@dataclass
+class AttemptRecord:
+    """Everything one attempt produced, ready to be written."""
+
+    target: Target
+    decision: Decision
+    planned_at: datetime
+    channel: str
+    result: CallResult | None = None
+    started_at: datetime | None = None
+    ended_at: datetime | None = None
+    outcome: ConversationOutcome | None = None
+    disposition: Disposition = Disposition.BLOCKED
+    extra: dict[str, Any] = field(default_factory=dict)
+
+
+class Recorder:
+    def __init__(self, store: Store, campaign_id: int, batch_size: int = 200) -> None:
+        self._store = store
+        self._campaign_id = campaign_id
+        self._batch_size = batch_size
+        self._buffer: list[AttemptRecord] = []
+        self.written = 0
+
+    def add(self, record: AttemptRecord) -> None:
+        """Buffer a finished attempt and bring the target's in-memory history up to date."""
+        self._remember(record)
+        self._buffer.append(record)
+        if len(self._buffer) >= self._batch_size:
+            self.flush()
+
+    def _remember(self, record: AttemptRecord) -> None:
+        target = record.target
+        if record.result is not None and record.started_at is not None:
+            event = attempt_event(
+                target.account_ref, target.contact_point_id, record.started_at, record.result
+            )
+            target.history.events.append(event)
+        if record.disposition is Disposition.WRONG_NUMBER and record.ended_at is not None:
+            target.history.events.append(misdirected_event(target.contact_point_id, record.ended_at))
+        if record.outcome is not None and record.ended_at is not None:
+            for kind in record.outcome.holds:
+                target.history.events.append(hold_event(kind, record.ended_at))
+
+    def flush(self) -> None:
+        if not self._buffer:
+            return
+        batch, self._buffer = self._buffer, []
+        with self._store.transaction() as session:
+            audit = AuditLog(session)
+            attempt_ids = self._insert_attempts(session, batch)
+            self._insert_results(session, batch, attempt_ids)
+            for record, attempt_id in zip(batch, attempt_ids, strict=True):
+                self._audit(audit, record, attempt_id)
+            audit.flush()
+            session.execute(
+                update(Campaign)
+                .where(Campaign.id == self._campaign_id)
+                .values(settings=_with_head(session, self._campaign_id, audit.head))
+            )
+        self.written += len(batch)
+        log.debug("recorded attempts", extra={"campaign_id": self._campaign_id, "count": len(batch)})
+
+    def _insert_attempts(self, session: Any, batch: list[AttemptRecord]) -> list[int]:
+        rows = [
+            {
+                "campaign_id": self._campaign_id,
+                "account_id": r.target.account_id,
+                "contact_point_id": r.target.contact_point_id,
+                "channel": r.channel,
+                "voice": "ai",
+                "direction": "outbound",
+                "planned_at": r.planned_at,
+                "started_at": r.started_at,
+                "ended_at": r.ended_at,
+                "allowed": r.decision.allowed,
+                "reasons": list(r.decision.reasons),
+                "override": None,
+                "pack_id": r.decision.pack_id,
+                "pack_version": r.decision.pack_version,
+                "result": r.result.value if r.result else None,
+                "disposition": r.disposition.value,
+            }
+            for r in batch
+        ]
+        statement = insert(CallAttempt).returning(CallAttempt.id, sort_by_parameter_order=True)
+        return list(session.scalars(statement, rows))
+
+    def _insert_results(self, session: Any, batch: list[AttemptRecord], ids: list[int]) -> None:
+        dispositions, conversations, turns_by_conversation = [], [], []
+        promises, holds, escalations, misdirected = [], [], [], []
+        plans: list[tuple[dict[str, Any], list[tuple[Any, int]]]] = []
+
+        for record, attempt_id in zip(batch, ids, strict=True):
+            target, outcome = record.target, record.outcome
+            if record.decision.allowed:
+                dispositions.append(
+                    {
+                        "attempt_id": attempt_id,
+                        "code": record.disposition.value,
+                        "right_party": bool(outcome and outcome.right_party),
+                        "decided_at": record.ended_at or record.planned_at,
+                    }
+                )
+            if record.disposition is Disposition.WRONG_NUMBER:
+                misdirected.append(target.contact_point_id)
+            if outcome is None or record.started_at is None:
+                continue
+            ended = record.ended_at or record.started_at
+            conversations.append(
+                {
+                    "attempt_id": attempt_id,
+                    "language": target.facts.language,
+                    "script": f"collection/{target.facts.language}",
+                    "right_party": outcome.right_party,
+                    "started_at": record.started_at,
+                    "ended_at": ended,
+                    "summary": outcome.summary or None,
+                }
+            )
+            turns_by_conversation.append(
+                [
+                    {
+                        "seq": seq,
+                        "speaker": turn.speaker,
+                        "text": turn.text,
+                        "act": turn.act,
+                        "intent": turn.intent,
+                        "confidence": turn.confidence,
+                        "at": record.started_at + timedelta(seconds=turn.offset_s),
+                    }
+                    for seq, turn in enumerate(outcome.turns, start=1)
+                ]
+            )
+            common = {"account_id": target.account_id, "attempt_id": attempt_id}
+            if outcome.promise is not None:
+                promises.append(
+                    {
+                        **common,
+                        "amount_minor": outcome.promise.amount_minor,
+                        "currency": target.facts.currency,
+                        "due_date": outcome.promise.due_date,
+                        "status": "open",
+                        "created_at": ended,
+                    }
+                )
+            if outcome.plan is not None:
+                plan_row = {
+                    **common,
+                    "total_minor": outcome.plan.total_minor,
+                    "currency": target.facts.currency,
+                    "months": outcome.plan.months,
+                    "status": "active",
+                    "created_at": ended,
+                }
+                plans.append((plan_row, list(outcome.plan.installments)))
+            for kind in outcome.holds:
+                holds.append({**common, "kind": kind, "placed_at": ended, "contact_point_id": None})
+            if outcome.escalation:
+                escalations.append(
+                    {
+                        **common,
+                        "reason": outcome.escalation,
+                        "priority": 1 if outcome.escalation == "distress" else 2,
+                        "summary": outcome.summary or None,
+                        "status": "open",
+                        "created_at": ended,
+                    }
+                )
+
+        if dispositions:
+            session.execute(insert(DispositionRow), dispositions)
+        if conversations:
+            statement = insert(Conversation).returning(Conversation.id, sort_by_parameter_order=True)
+            conversation_ids = list(session.scalars(statement, conversations))
+            turn_rows = [
+                {**turn, "conversation_id": cid}
+                for cid, turns in zip(conversation_ids, turns_by_conversation, strict=True)
+                for turn in turns
+            ]
+            if turn_rows:
+                session.execute(insert(Turn), turn_rows)
+        if promises:
+            session.execute(insert(PromiseToPay), promises)
+        if plans:
+            statement = insert(PaymentPlan).returning(PaymentPlan.id, sort_by_parameter_order=True)
+            plan_ids = list(session.scalars(statement, [row for row, _ in plans]))
+            installments = [
+                {"plan_id": pid, "seq": seq, "due_date": due, "amount_minor": amount}
+                for pid, (_, schedule) in zip(plan_ids, plans, strict=True)
+                for seq, (due, amount) in enumerate(schedule, start=1)
+            ]
+            session.execute(insert(PlanInstallment), installments)
+        if holds:
+            session.execute(insert(Hold), holds)
+        if escalations:
+            session.execute(insert(Escalation), escalations)
+        if misdirected:
+            session.execute(
+                update(ContactPoint).where(ContactPoint.id.in_(misdirected)).values(status="misdirected")
+            )
+
+    def _audit(self, audit: AuditLog, record: AttemptRecord, attempt_id: int) -> None:
+        decision = record.decision
+        audit.append(
+            "decision.allow" if decision.allowed else "decision.block",
+            record.planned_at,
+            {
+                "attempt_id": attempt_id,
+                "campaign_id": self._campaign_id,
+                "reasons": list(decision.reasons),
+                "flags": list(decision.flags),
+                "sources": list(decision.sources),
+                "next_allowed_at": decision.next_allowed_at,
+            },
+            subject=record.target.account_ref,
+            pack_id=decision.pack_id,
+            pack_version=decision.pack_version,
+        )
+        outcome = record.outcome
+        if outcome is None:
+            return
+        for kind in outcome.holds:
+            audit.append(
+                "hold.placed",
+                record.ended_at or record.planned_at,
+                {"attempt_id": attempt_id, "hold": kind},
+                subject=record.target.account_ref,
+            )
+        if outcome.guard_blocks:
+            audit.append(
+                "guard.block",
+                record.ended_at or record.planned_at,
+                {"attempt_id": attempt_id, "count": outcome.guard_blocks},
+                subject=record.target.account_ref,
+            )
+
+
+def _with_head(session: Any, campaign_id: int, head: tuple[int, str]) -> dict[str, Any]:
+    settings = dict(session.get(Campaign, campaign_id).settings or {})
+    settings["audit_head"] = {"seq": head[0], "hash": head[1]}
+    return settings

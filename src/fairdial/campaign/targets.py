@@ -1,0 +1,169 @@
+"""The accounts a campaign may call, loaded once with what the dialler and the bot need."""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass, field
+from datetime import date
+from typing import Any
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from fairdial.campaign.history import history_for
+from fairdial.campaign.settings import CampaignSettings, bounds_for
+from fairdial.conversation.facts import AccountFacts
+from fairdial.policy import History
+from fairdial.store.models import (
+    Account,
+    Borrower,
+    CallAttempt,
+    ContactPoint,
+    Escalation,
+    Hold,
+    PaymentPlan,
+    PromiseToPay,
+)
+
+
+@dataclass
+class Target:
+    """One account on the dialler's list, with the history the policy pack judges it by."""
+
+    account_id: int
+    account_ref: str
+    product: str
+    pack_id: str
+    priority: float
+    contact_point_id: int
+    number: str
+    facts: AccountFacts
+    attributes: dict[str, Any]
+    history: History
+    attempts_today: int = 0
+    attempts_total: int = 0
+    done: bool = False  # a conversation settled the account for this campaign
+    notes: dict[str, Any] = field(default_factory=dict)
+
+    @property
+    def contact_point_key(self) -> str:
+        return f"cp{self.contact_point_id}"
+
+
+def priority_of(balance_minor: int, dpd: int) -> float:
+    """Larger and older debts first; the log keeps one huge balance from starving the rest."""
+    return math.log10(1 + max(balance_minor, 0)) * (1 + min(dpd, 180) / 30)
+
+
+def _identity_factor(borrower: Borrower) -> tuple[str, str]:
+    if borrower.birth_date:
+        return borrower.birth_date[:4], "birth_year"
+    if borrower.national_id:
+        return borrower.national_id[-4:], "id_last4"
+    return "", "birth_year"
+
+
+def _busy_accounts(session: Session, today: date) -> set[int]:
+    """Accounts a campaign leaves alone: a promise not yet due, a live plan, a human's case."""
+    busy: set[int] = set()
+    busy.update(
+        session.scalars(
+            select(PromiseToPay.account_id).where(
+                PromiseToPay.status == "open", PromiseToPay.due_date >= today
+            )
+        )
+    )
+    busy.update(session.scalars(select(PaymentPlan.account_id).where(PaymentPlan.status == "active")))
+    busy.update(session.scalars(select(Escalation.account_id).where(Escalation.status == "open")))
+    return busy
+
+
+def load_targets(
+    session: Session, today: date, settings: CampaignSettings, limit: int | None = None
+) -> list[Target]:
+    """Delinquent accounts with something owed, best first, each with its full contact history."""
+    busy = _busy_accounts(session, today)
+    query = (
+        select(Account, Borrower)
+        .join(Borrower, Account.borrower_id == Borrower.id)
+        .where(Account.status == "delinquent", Account.balance_minor > 0)
+        .order_by(Account.id)
+    )
+    rows = [(a, b) for a, b in session.execute(query) if a.id not in busy]
+    rows.sort(key=lambda row: -priority_of(row[0].balance_minor, row[0].dpd))
+    if limit is not None:
+        rows = rows[:limit]
+
+    borrower_ids = {b.id for _, b in rows}
+    account_ids = [a.id for a, _ in rows]
+    points = _contact_points(session, borrower_ids)
+    attempts = _attempts(session, account_ids)
+    holds = _holds(session, account_ids)
+
+    targets = []
+    for account, borrower in rows:
+        mine = points.get(borrower.id, [])
+        callable_points = [p for p in mine if p.status == "active"]
+        if not callable_points:
+            continue
+        # The first mobile, else the first number: one line per account keeps the cap simple.
+        chosen = next((p for p in callable_points if p.kind == "mobile"), callable_points[0])
+        factor, factor_kind = _identity_factor(borrower)
+        facts = AccountFacts(
+            account_ref=account.ref,
+            borrower_name=borrower.name or "",
+            identity_factor=factor,
+            identity_factor_kind=factor_kind,
+            balance_minor=account.balance_minor,
+            currency=account.currency,
+            dpd=account.dpd,
+            language=borrower.language,
+            jurisdiction=account.jurisdiction,
+            company_name=settings.company_names.get(borrower.language, "Fairdial"),
+            today=today,
+            bounds=bounds_for(account.product),
+            first_contact=not any(a.result == "conversation" for a in attempts.get(account.id, [])),
+        )
+        targets.append(
+            Target(
+                account_id=account.id,
+                account_ref=account.ref,
+                product=account.product,
+                pack_id=account.jurisdiction,
+                priority=priority_of(account.balance_minor, account.dpd),
+                contact_point_id=chosen.id,
+                number=chosen.number,
+                facts=facts,
+                attributes=dict(account.attributes or {}),
+                history=history_for(account.ref, mine, attempts.get(account.id, []), holds.get(account.id, [])),
+                attempts_total=len(attempts.get(account.id, [])),
+            )
+        )
+    return targets
+
+
+def _contact_points(session: Session, borrower_ids: set[int]) -> dict[int, list[ContactPoint]]:
+    found: dict[int, list[ContactPoint]] = {}
+    for point in session.scalars(select(ContactPoint).order_by(ContactPoint.id)):
+        if point.borrower_id in borrower_ids:
+            found.setdefault(point.borrower_id, []).append(point)
+    return found
+
+
+def _attempts(session: Session, account_ids: list[int]) -> dict[int, list[CallAttempt]]:
+    wanted = set(account_ids)
+    found: dict[int, list[CallAttempt]] = {}
+    query = select(CallAttempt).where(CallAttempt.allowed.is_(True)).order_by(CallAttempt.id)
+    for attempt in session.scalars(query):
+        if attempt.account_id in wanted:
+            found.setdefault(attempt.account_id, []).append(attempt)
+    return found
+
+
+def _holds(session: Session, account_ids: list[int]) -> dict[int, list[Hold]]:
+    wanted = set(account_ids)
+    found: dict[int, list[Hold]] = {}
+    for hold in session.scalars(select(Hold).order_by(Hold.id)):
+        if hold.account_id in wanted:
+            found.setdefault(hold.account_id, []).append(hold)
+    return found

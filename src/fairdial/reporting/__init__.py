@@ -1,0 +1,1 @@
+"""Figures a collections manager reads: contact, promise and hand-off rates."""

@@ -1,0 +1,110 @@
+from datetime import UTC, datetime, timedelta, timezone
+
+import pytest
+from sqlalchemy import select, text
+
+from fairdial.store.models import Account, Borrower, ContactPoint
+
+
+def _borrower(ref: str) -> Borrower:
+    now = datetime.now(UTC)
+    return Borrower(
+        ref=ref,
+        name="陳美玲",
+        national_id="A123456789",
+        language="zh-TW",
+        synthetic=True,
+        created_at=now,
+        updated_at=now,
+    )
+
+
+def test_personal_data_is_encrypted_at_rest_and_readable_through_the_store(store):
+    with store.transaction() as session:
+        borrower = _borrower("b-1")
+        session.add(borrower)
+        session.flush()
+        number = "+886912345678"
+        session.add(
+            ContactPoint(
+                borrower_id=borrower.id,
+                number=number,
+                number_hash=store.cipher.lookup_hash(number),
+                kind="mobile",
+                timezones=["Asia/Taipei"],
+                created_at=datetime.now(UTC),
+            )
+        )
+
+    with store.engine.connect() as connection:
+        raw_name, raw_id = connection.execute(text("SELECT name, national_id FROM borrower")).one()
+        raw_number = connection.execute(text("SELECT number FROM contact_point")).scalar_one()
+    assert "陳" not in raw_name and "A123456789" not in raw_id
+    assert "912345678" not in raw_number
+
+    with store.session() as session:
+        found = session.scalars(
+            select(ContactPoint).where(
+                ContactPoint.number_hash == store.cipher.lookup_hash("+886912345678")
+            )
+        ).one()
+        assert found.number == "+886912345678"
+        assert found.borrower.name == "陳美玲"
+
+
+def test_timestamps_come_back_aware_in_utc(store):
+    taipei = timezone(timedelta(hours=8))
+    placed = datetime(2026, 3, 2, 9, 30, tzinfo=taipei)
+    with store.transaction() as session:
+        borrower = _borrower("b-2")
+        borrower.created_at = placed
+        session.add(borrower)
+    with store.session() as session:
+        loaded = session.scalars(select(Borrower)).one()
+    assert loaded.created_at == placed
+    assert loaded.created_at.utcoffset() == timedelta(0)
+
+
+def test_naive_timestamps_are_refused(store):
+    with pytest.raises(Exception, match="naive datetime"), store.transaction() as session:
+        borrower = _borrower("b-3")
+        borrower.created_at = datetime(2026, 3, 2, 9, 30)
+        session.add(borrower)
+
+
+def test_money_is_exact_integers(store):
+    now = datetime.now(UTC)
+    with store.transaction() as session:
+        borrower = _borrower("b-4")
+        session.add(borrower)
+        session.flush()
+        session.add(
+            Account(
+                ref="acc-4",
+                borrower_id=borrower.id,
+                source="test",
+                product="personal_loan",
+                currency="USD",
+                balance_minor=2_701_586,
+                dpd=75,
+                jurisdiction="US-NJ",
+                status="delinquent",
+                created_at=now,
+                updated_at=now,
+            )
+        )
+    with store.session() as session:
+        assert session.scalars(select(Account.balance_minor)).one() == 2_701_586
+
+
+def test_reopening_a_store_keeps_its_key_and_data(tmp_path):
+    from tests.conftest import make_store
+
+    first = make_store(tmp_path)
+    with first.transaction() as session:
+        session.add(_borrower("b-5"))
+    first.close()
+    second = make_store(tmp_path)
+    with second.session() as session:
+        assert session.scalars(select(Borrower.name)).one() == "陳美玲"
+    second.close()
