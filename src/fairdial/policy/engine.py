@@ -1,0 +1,409 @@
+"""The compliance gate: may this call be placed now, and if not, why and from when.
+
+`decide` is pure: the same pack, history, action and instant always give the same decision.
+Each rule either passes, blocks until an instant it can vouch for, or blocks for good (a hold,
+a missing consent). The next allowed instant is found by jumping to the latest of those
+instants and checking again, so it is never earlier than the first truly allowed one.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from fairdial.policy.facts import Attempt, Facts, Inconvenient, facts_for
+from fairdial.policy.history import Action, ContactPointInfo, History
+from fairdial.policy.packs import CapRule, PolicyPack
+from fairdial.policy.reasons import Flag, Reason
+from fairdial.policy.zones import ONE_DAY, day_start, local_instant, zone
+
+# Beyond this the search gives up and reports no allowed instant rather than guess one.
+SEARCH_HORIZON = timedelta(days=400)
+MAX_STEPS = 2000
+
+
+class PolicyInputError(ValueError):
+    """The history or action cannot be judged (unknown contact point, no time zone, ...)."""
+
+
+@dataclass(frozen=True, slots=True)
+class Decision:
+    """Allow or block, with reason codes, flags, rule sources and the next allowed instant."""
+
+    allowed: bool
+    reasons: tuple[str, ...]
+    flags: tuple[str, ...]
+    next_allowed_at: datetime | None
+    sources: tuple[str, ...]
+    pack_id: str
+    pack_version: str
+    at: datetime
+
+    def as_dict(self) -> dict[str, Any]:
+        return {
+            "allowed": self.allowed,
+            "reasons": list(self.reasons),
+            "flags": list(self.flags),
+            "next_allowed_at": None
+            if self.next_allowed_at is None
+            else self.next_allowed_at.astimezone(self.at.tzinfo).isoformat(),
+            "sources": list(self.sources),
+            "pack": self.pack_id,
+            "pack_version": self.pack_version,
+        }
+
+    def to_json(self) -> str:
+        return json.dumps(self.as_dict(), ensure_ascii=False, indent=2)
+
+
+@dataclass(slots=True)
+class _Block:
+    reason: str
+    source: str
+    until: datetime | None  # None: no passage of time lifts it
+
+
+@dataclass(frozen=True, slots=True)
+class _Context:
+    pack: PolicyPack
+    action: Action
+    contact_point: ContactPointInfo
+    window_zones: tuple[ZoneInfo, ...]
+    borrower_zones: tuple[ZoneInfo, ...]
+    day_zone: ZoneInfo
+    facts: Facts
+
+
+def decide(pack: PolicyPack, history: History, action: Action, at: datetime) -> Decision:
+    """Judge `action` at the aware instant `at` against `pack`, using events up to `at`."""
+    if at.tzinfo is None:
+        raise PolicyInputError("decision time must carry a UTC offset")
+    moment = at.astimezone(UTC)
+    context = _context(pack, history, action, moment)
+
+    blocks = _blocks(context, moment)
+    lifted = _lift(context, blocks)
+    flags = _flags(context, moment)
+    if lifted:
+        flags.append(Flag.OVERRIDE_USED.value)
+
+    if not blocks:
+        sources = [*pack.gate_sources, *_flag_sources(context, flags)]
+        return Decision(
+            allowed=True,
+            reasons=(),
+            flags=tuple(flags),
+            next_allowed_at=at,
+            sources=tuple(dict.fromkeys(sources)),
+            pack_id=pack.id,
+            pack_version=pack.version,
+            at=at,
+        )
+
+    sources = [block.source for block in blocks] + _flag_sources(context, flags)
+    return Decision(
+        allowed=False,
+        reasons=tuple(dict.fromkeys(block.reason for block in blocks)),
+        flags=tuple(flags),
+        next_allowed_at=_next_allowed(context, moment, blocks),
+        sources=tuple(dict.fromkeys(sources)),
+        pack_id=pack.id,
+        pack_version=pack.version,
+        at=at,
+    )
+
+
+def _context(pack: PolicyPack, history: History, action: Action, moment: datetime) -> _Context:
+    contact_point = history.contact_points.get(action.contact_point)
+    if contact_point is None:
+        raise PolicyInputError("action names a contact point the history does not have")
+    if not action.debts and action.to == "borrower":
+        raise PolicyInputError("a call to the borrower must name at least one debt")
+
+    borrower = tuple(zone(name) for name in history.borrower_timezones)
+    window = tuple(dict.fromkeys((*borrower, *(zone(n) for n in contact_point.timezones))))
+    if not window and pack.default_timezone:
+        window = (zone(pack.default_timezone),)
+    if not window:
+        raise PolicyInputError("no time zone known for the borrower or the contact point")
+
+    day_zone = borrower[0] if borrower else window[0]
+    return _Context(
+        pack=pack,
+        action=action,
+        contact_point=contact_point,
+        window_zones=window,
+        borrower_zones=borrower or window,
+        day_zone=day_zone,
+        facts=facts_for(history, pack, moment, day_zone),
+    )
+
+
+def _next_allowed(context: _Context, moment: datetime, blocks: list[_Block]) -> datetime | None:
+    """Jump to the latest instant the current blocks vouch for, re-check, repeat."""
+    horizon = moment + SEARCH_HORIZON
+    current = moment
+    for _ in range(MAX_STEPS):
+        if not blocks:
+            return current
+        untils = [block.until for block in blocks]
+        if any(until is None for until in untils):
+            return None
+        candidate = max(until for until in untils if until is not None)
+        # Every bound is strictly later than the instant it was computed at; this only guards
+        # against a daylight-saving corner producing a bound that does not move forward.
+        current = candidate if candidate > current else current + timedelta(seconds=1)
+        if current > horizon:
+            return None
+        blocks = _blocks(context, current)
+        _lift(context, blocks)
+    return None
+
+
+def _blocks(context: _Context, moment: datetime) -> list[_Block]:
+    blocks: list[_Block] = []
+    pack, action, facts = context.pack, context.action, context.facts
+
+    for kind in facts.holds:
+        blocks.append(_Block(kind, pack.hold_source(kind), None))
+
+    if action.voice == "ai" and context.contact_point.kind in pack.ai_voice_kinds:
+        revoked = facts.ai_revoked_all or context.contact_point.id in facts.ai_revoked
+        if revoked or not context.contact_point.ai_voice_consent:
+            source = pack.ai_voice_source or "artificial voice consent"
+            blocks.append(_Block(Reason.NO_AI_VOICE_CONSENT.value, source, None))
+
+    window_block = _window(context, moment)
+    if window_block is not None:
+        blocks.append(window_block)
+
+    if action.to == "third_party":
+        third = _third_party(context)
+        if third is not None:
+            blocks.append(third)
+        return blocks
+
+    blocks.extend(_inconvenient(context, moment))
+    for cap in pack.caps:
+        cap_block = _cap(context, cap, moment)
+        if cap_block is not None:
+            blocks.append(cap_block)
+    quiet = _quiet_period(context, moment)
+    if quiet is not None:
+        blocks.append(quiet)
+    return blocks
+
+
+def _lift(context: _Context, blocks: list[_Block]) -> bool:
+    """Remove the blocks the action's override may lift; True when it lifted any."""
+    name = context.action.override
+    if name is None or name not in context.pack.overrides:
+        return False
+    lifts = context.pack.overrides[name].lifts
+    before = len(blocks)
+    blocks[:] = [block for block in blocks if block.reason not in lifts]
+    return len(blocks) < before
+
+
+def _window(context: _Context, moment: datetime) -> _Block | None:
+    window = context.pack.window
+    latest: datetime | None = None
+    for tz in context.window_zones:
+        local = moment.astimezone(tz)
+        clock = local.time().replace(tzinfo=None)
+        if window.start <= clock < window.end:
+            continue
+        opens_on = local.date() if clock < window.start else local.date() + ONE_DAY
+        opening = local_instant(opens_on, window.start, tz)
+        latest = opening if latest is None or opening > latest else latest
+    if latest is None:
+        return None
+    return _Block(Reason.OUTSIDE_HOURS.value, window.source, latest)
+
+
+def _inconvenient(context: _Context, moment: datetime) -> list[_Block]:
+    blocks: list[_Block] = []
+    source = context.pack.inconvenient_source
+    place = context.contact_point.place
+    for spec in context.facts.inconvenient:
+        if spec.place is not None and spec.place != place:
+            continue
+        reason = Reason.INCONVENIENT_PLACE.value if spec.place else Reason.INCONVENIENT_TIME.value
+        if not spec.days and spec.start is None:
+            blocks.append(_Block(reason, source, None))
+            continue
+        until: datetime | None = None
+        for tz in context.borrower_zones:
+            ends = _inconvenient_until(spec, moment.astimezone(tz), tz)
+            if ends is not None and (until is None or ends > until):
+                until = ends
+        if until is not None:
+            blocks.append(_Block(reason, source, until))
+    return blocks
+
+
+def _inconvenient_until(spec: Inconvenient, local: datetime, tz: ZoneInfo) -> datetime | None:
+    """When the inconvenient span that holds `local` ends, or None when it does not hold."""
+    today = local.date()
+    weekday = local.weekday()
+    every_day = not spec.days
+    if spec.start is None or spec.end is None:
+        return day_start(today + ONE_DAY, tz) if weekday in spec.days else None
+
+    clock = local.time().replace(tzinfo=None)
+    if spec.start < spec.end:
+        if (every_day or weekday in spec.days) and spec.start <= clock < spec.end:
+            return local_instant(today, spec.end, tz)
+        return None
+    # A span across midnight belongs to the day it starts on.
+    if clock >= spec.start and (every_day or weekday in spec.days):
+        return local_instant(today + ONE_DAY, spec.end, tz)
+    if clock < spec.end and (every_day or (weekday - 1) % 7 in spec.days):
+        return local_instant(today, spec.end, tz)
+    return None
+
+
+def _cap(context: _Context, cap: CapRule, moment: datetime) -> _Block | None:
+    tz = context.day_zone
+    today = moment.astimezone(tz).toordinal()
+    first_day = today - cap.days + 1
+    attempts = [
+        attempt
+        for attempt in context.facts.attempts
+        if attempt.day >= first_day and attempt.result in cap.counts
+    ]
+    if cap.scope == "borrower":
+        days = [
+            attempt.day
+            for attempt in attempts
+            if not (cap.consent_excludes and attempt.consented_all)
+        ]
+        return _over_cap(cap, days, tz)
+
+    latest: datetime | None = None
+    for debt in context.action.debts:
+        if cap.consent_excludes and _consent_covers(context, moment, debt):
+            continue
+        days = [
+            attempt.day
+            for attempt in attempts
+            if debt in attempt.debts and not (cap.consent_excludes and _excluded(attempt, debt))
+        ]
+        block = _over_cap(cap, days, tz)
+        if block is None or block.until is None:
+            continue
+        until = block.until
+        if cap.consent_excludes:
+            until = min(until, _next_consent(context, moment, debt) or until)
+        latest = until if latest is None or until > latest else latest
+    if latest is None:
+        return None
+    return _Block(cap.code, cap.source, latest)
+
+
+def _over_cap(cap: CapRule, days: list[int], tz: ZoneInfo) -> _Block | None:
+    if len(days) < cap.limit:
+        return None
+    days.sort(reverse=True)
+    # The call becomes possible on the day the cap-th most recent attempt leaves the window.
+    clears = days[cap.limit - 1] + cap.days
+    return _Block(cap.code, cap.source, day_start(datetime.fromordinal(clears).date(), tz))
+
+
+def _excluded(attempt: Attempt, debt: str) -> bool:
+    return attempt.consented_all or debt in attempt.consented_debts
+
+
+def _quiet_period(context: _Context, moment: datetime) -> _Block | None:
+    quiet = context.pack.quiet_period
+    if quiet is None or not context.facts.conversations:
+        return None
+    tz = context.day_zone
+    today = moment.astimezone(tz).toordinal()
+    latest: datetime | None = None
+    for debt in context.action.debts:
+        last = max(
+            (day for day, debts in context.facts.conversations if debt in debts), default=None
+        )
+        if last is None or today > last + quiet.days - 1:
+            continue
+        if _consent_covers(context, moment, debt):
+            continue
+        until = day_start(datetime.fromordinal(last + quiet.days).date(), tz)
+        until = min(until, _next_consent(context, moment, debt) or until)
+        latest = until if latest is None or until > latest else latest
+    if latest is None:
+        return None
+    return _Block(Reason.CONVERSATION_QUIET_PERIOD.value, quiet.source, latest)
+
+
+def _consent_covers(context: _Context, moment: datetime, debt: str) -> bool:
+    return any(c.covers(moment, debt, context.day_zone) for c in context.facts.consents)
+
+
+def _next_consent(context: _Context, moment: datetime, debt: str) -> datetime | None:
+    """The earliest later instant at which a consent for `debt` starts to cover calls."""
+    earliest: datetime | None = None
+    for consent in context.facts.consents:
+        if consent.for_date is None or (consent.debts and debt not in consent.debts):
+            continue
+        if consent.revoked_at is not None and consent.revoked_at <= moment:
+            continue
+        start = max(day_start(consent.for_date, context.day_zone), consent.at)
+        end = min(day_start(consent.for_date + ONE_DAY, context.day_zone), consent.until)
+        if moment < start < end and (earliest is None or start < earliest):
+            earliest = start
+    return earliest
+
+
+def _third_party(context: _Context) -> _Block | None:
+    rule = context.pack.third_party
+    if rule is None:
+        return None
+    cp = context.action.contact_point
+    reached = sum(
+        1
+        for event in context.facts.third_party
+        if event.contact_point == cp and event.result in rule.counts
+    )
+    if reached < rule.limit:
+        return None
+    return _Block(Reason.THIRD_PARTY_LIMIT.value, rule.source, None)
+
+
+def _flags(context: _Context, moment: datetime) -> list[str]:
+    rule = context.pack.harassment
+    if rule is None or not context.facts.machine:
+        return []
+    span = timedelta(minutes=rule.minutes)
+    recent = [
+        event.at
+        for event in context.facts.machine
+        if event.contact_point == context.action.contact_point and moment - event.at < span
+    ]
+    # Calling again now could make the pattern: the number already went to a machine.
+    if len(recent) + 1 >= rule.count:
+        return [Flag.HARASSMENT_PATTERN.value]
+    week = moment - timedelta(days=7)
+    by_cp: dict[str | None, list[datetime]] = {}
+    for event in context.facts.machine:
+        if event.at >= week:
+            by_cp.setdefault(event.contact_point, []).append(event.at)
+    for times in by_cp.values():
+        for index in range(len(times) - rule.count + 1):
+            if times[index + rule.count - 1] - times[index] < span:
+                return [Flag.HARASSMENT_PATTERN.value]
+    return []
+
+
+def _flag_sources(context: _Context, flags: list[str]) -> list[str]:
+    sources: list[str] = []
+    pack = context.pack
+    if Flag.HARASSMENT_PATTERN.value in flags and pack.harassment is not None:
+        sources.append(pack.harassment.source)
+    if Flag.OVERRIDE_USED.value in flags and context.action.override in pack.overrides:
+        sources.append(pack.overrides[context.action.override].source)
+    return sources

@@ -1,0 +1,41 @@
+import json
+from pathlib import Path
+
+from typer.testing import CliRunner
+
+import fairdial.cli.policy  # noqa: F401  registers the command group
+from fairdial.cli import app
+
+SCENARIOS = Path(__file__).parent / "scenarios"
+runner = CliRunner()
+
+
+def test_check_prints_the_decision_and_exits_zero_when_blocked() -> None:
+    result = runner.invoke(
+        app, ["policy", "check", str(SCENARIOS / "hold-cease-blocks-until-released.json")]
+    )
+
+    assert result.exit_code == 0
+    decision = json.loads(result.stdout)
+    assert decision["allowed"] is False
+    assert decision["reasons"] == ["cease"]
+
+
+def test_check_of_an_invalid_scenario_exits_two_with_one_line(tmp_path: Path) -> None:
+    path = tmp_path / "bad.json"
+    path.write_text('{"pack": "US", "at": "yesterday"}', encoding="utf-8")
+
+    result = runner.invoke(app, ["policy", "check", str(path)])
+
+    assert result.exit_code == 2
+    assert "at: not an ISO 8601 time with offset" in result.output
+    assert "Traceback" not in result.output
+
+
+def test_packs_lists_ids_and_versions() -> None:
+    result = runner.invoke(app, ["policy", "packs"])
+
+    assert result.exit_code == 0
+    lines = result.stdout.splitlines()
+    assert len(lines) == 55
+    assert lines[0].split("\t")[:2] == ["US", "2026.12.0"]

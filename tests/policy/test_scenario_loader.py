@@ -1,0 +1,121 @@
+import copy
+import json
+from pathlib import Path
+
+import pytest
+
+from fairdial.policy import ScenarioError, load_scenario
+
+BASE = {
+    "pack": "US-NY",
+    "at": "2026-04-07T10:00:00-04:00",
+    "contact_points": [
+        {
+            "id": "m1",
+            "kind": "mobile",
+            "timezones": ["America/New_York"],
+            "place": None,
+            "ai_voice_consent": True,
+        }
+    ],
+    "borrower_timezones": ["America/New_York"],
+    "events": [
+        {
+            "kind": "attempt",
+            "at": "2026-04-06T10:00:00-04:00",
+            "contact_point": "m1",
+            "debts": ["D1"],
+            "result": "no_answer",
+        },
+        {
+            "kind": "consent",
+            "at": "2026-04-06T10:01:00-04:00",
+            "debts": ["D1"],
+            "for_date": "2026-04-08",
+        },
+        {
+            "kind": "inconvenient",
+            "at": "2026-04-06T10:02:00-04:00",
+            "days": ["mon"],
+            "from": "15:00",
+            "to": "17:00",
+            "place": None,
+        },
+    ],
+    "action": {
+        "channel": "call",
+        "contact_point": "m1",
+        "debts": ["D1"],
+        "voice": "ai",
+        "to": "borrower",
+        "override": None,
+    },
+}
+
+
+def broken(path: list[object], value: object) -> dict[str, object]:
+    data = copy.deepcopy(BASE)
+    target: object = data
+    for step in path[:-1]:
+        target = target[step]  # type: ignore[index]
+    target[path[-1]] = value  # type: ignore[index]
+    return data
+
+
+def test_a_valid_scenario_reads_into_engine_types() -> None:
+    pack, history, action, at = load_scenario(BASE)
+
+    assert pack.id == "US-NY"
+    assert [event.kind for event in history.events] == ["attempt", "consent", "inconvenient"]
+    assert history.events[2].from_time is not None and history.events[2].from_time.hour == 15
+    assert action.debts == ("D1",)
+    assert at.utcoffset() is not None
+
+
+@pytest.mark.parametrize(
+    ("path", "value", "message"),
+    [
+        (
+            ["events", 2, "at"],
+            "2026-04-06 10:00",
+            r"^events\[2\]\.at: not an ISO 8601 time with offset",
+        ),
+        (["events", 0, "result"], "maybe", r"^events\[0\]\.result: must be one of"),
+        (["events", 0, "contact_point"], "x9", r"^events\[0\]\.contact_point: no contact point"),
+        (["events", 1, "for_date"], "Monday", r"^events\[1\]\.for_date: not an ISO 8601 date"),
+        (["events", 2, "from"], "3pm", r"^events\[2\]\.from: not a local time"),
+        (["events", 2, "days"], ["funday"], r"^events\[2\]\.days\[0\]: must be one of"),
+        (
+            ["contact_points", 0, "timezones"],
+            ["Mars/Base"],
+            r"^contact_points\[0\]\.timezones\[0\]",
+        ),
+        (["action", "override"], "because", r"^action\.override: not an override of pack US-NY"),
+        (["action", "debts"], [], r"^action\.debts: name at least one debt"),
+        (["pack"], "US-ZZ", r"^pack: unknown policy pack"),
+        (["at"], 12, r"^at: not an ISO 8601 time with offset"),
+        (["surprise"], 1, r"^surprise: unknown field"),
+    ],
+)
+def test_bad_fields_are_named_by_their_json_path(
+    path: list[object], value: object, message: str
+) -> None:
+    with pytest.raises(ScenarioError, match=message):
+        load_scenario(broken(path, value))
+
+
+def test_unreadable_file_is_a_scenario_error(tmp_path: Path) -> None:
+    bad = tmp_path / "bad.json"
+    bad.write_text("{not json", encoding="utf-8")
+
+    with pytest.raises(ScenarioError, match=r"^\$: not valid JSON"):
+        load_scenario(bad)
+    with pytest.raises(ScenarioError, match=r"^\$: cannot read"):
+        load_scenario(tmp_path / "missing.json")
+
+
+def test_a_file_reads_like_the_same_mapping(tmp_path: Path) -> None:
+    path = tmp_path / "s.json"
+    path.write_text(json.dumps(BASE), encoding="utf-8")
+
+    assert load_scenario(path)[3] == load_scenario(BASE)[3]
