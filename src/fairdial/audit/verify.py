@@ -97,12 +97,11 @@ def recheck_attempts(session: Session) -> tuple[int, list[Violation]]:
                 continue
             checked += 1
             at = attempt.started_at or attempt.planned_at
+            point = point_key(attempt.contact_point_id) if attempt.contact_point_id else ""
             action = Action(
-                channel="call",
-                contact_point=point_key(attempt.contact_point_id) if attempt.contact_point_id else None,
+                contact_point=point,
                 debts=(account.ref,),
                 voice=attempt.voice,
-                to="borrower",
                 override=attempt.override,
             )
             decision = decide(pack, _slice(history, at), action, at)

@@ -88,7 +88,8 @@ class _Schedule:
 
 def local_day_bounds(target: Target, day: date) -> tuple[datetime, datetime]:
     """The account's calendar day, in the first time zone of its contact point."""
-    zones = target.history.contact_points[0].timezones if target.history.contact_points else ()
+    point = target.history.contact_points.get(target.contact_point_key)
+    zones = point.timezones if point else target.history.borrower_timezones
     zone = ZoneInfo(zones[0]) if zones else UTC
     start = datetime.combine(day, time(0, 0), zone)
     return start, start + timedelta(days=1)

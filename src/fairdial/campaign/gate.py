@@ -22,12 +22,5 @@ class Gate:
 
     def decide(self, target: Target, at: datetime) -> Decision:
         self.decisions += 1
-        action = Action(
-            channel="call",
-            contact_point=target.contact_point_key,
-            debts=(target.account_ref,),
-            voice="ai",
-            to="borrower",
-            override=None,
-        )
+        action = Action(contact_point=target.contact_point_key, debts=(target.account_ref,))
         return decide(self.pack(target.pack_id), target.history, action, at)

@@ -20,8 +20,8 @@ def history_for(
     holds: Iterable[Hold],
 ) -> History:
     points = list(points)
-    infos = [
-        ContactPointInfo(
+    infos = {
+        point_key(p.id): ContactPointInfo(
             id=point_key(p.id),
             kind=p.kind,
             timezones=tuple(p.timezones),
@@ -29,7 +29,7 @@ def history_for(
             ai_voice_consent=p.ai_voice_consent,
         )
         for p in points
-    ]
+    }
     events: list[Event] = []
     for attempt in attempts:
         if attempt.result is None or attempt.started_at is None:
@@ -45,8 +45,7 @@ def history_for(
         events.append(Event(kind="hold", at=hold.placed_at, hold=hold.kind))
         if hold.released_at is not None:
             events.append(Event(kind="hold_released", at=hold.released_at, hold=hold.kind))
-    events.sort(key=lambda e: e.at)
-    borrower_zones = sorted({zone for p in points for zone in p.timezones})
+    borrower_zones = tuple(sorted({zone for p in points for zone in p.timezones}))
     return History(contact_points=infos, borrower_timezones=borrower_zones, events=events)
 
 

@@ -76,12 +76,12 @@ class Recorder:
             event = attempt_event(
                 target.account_ref, target.contact_point_id, record.started_at, record.result
             )
-            target.history.events.append(event)
+            target.history.append(event)
         if record.disposition is Disposition.WRONG_NUMBER and record.ended_at is not None:
-            target.history.events.append(misdirected_event(target.contact_point_id, record.ended_at))
+            target.history.append(misdirected_event(target.contact_point_id, record.ended_at))
         if record.outcome is not None and record.ended_at is not None:
             for kind in record.outcome.holds:
-                target.history.events.append(hold_event(kind, record.ended_at))
+                target.history.append(hold_event(kind, record.ended_at))
 
     def flush(self) -> None:
         if not self._buffer:
