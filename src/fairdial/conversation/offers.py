@@ -1,0 +1,105 @@
+"""The offer ladder: what the bot may ask for, accept or counter, always inside the bounds."""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+from datetime import date, timedelta
+
+from fairdial.conversation.dates import add_months
+from fairdial.conversation.facts import AccountFacts
+from fairdial.conversation.outcome import Plan
+from fairdial.money import minor_digits
+
+ASK_WITHIN_DAYS = 3  # the first ask is for payment soon; the bounds decide how late is allowed
+DEFAULT_PLAN_MONTHS = 6
+
+
+@dataclass(frozen=True)
+class Decision:
+    """What to do with a borrower's offer: accept it, counter it, or move to a plan."""
+
+    kind: str  # "accept", "counter" or "plan"
+    amount_minor: int
+    due_date: date
+
+
+def latest_date(facts: AccountFacts) -> date:
+    return facts.today + timedelta(days=facts.bounds.max_promise_days)
+
+
+def ask_date(facts: AccountFacts) -> date:
+    return facts.today + timedelta(days=min(ASK_WITHIN_DAYS, facts.bounds.max_promise_days))
+
+
+def min_first_payment(facts: AccountFacts) -> int:
+    """The smallest first payment the lender accepts, rounded up to a whole currency unit."""
+    per_unit = 10 ** minor_digits(facts.currency)
+    raw = math.ceil(facts.balance_minor * facts.bounds.min_first_payment_pct)
+    whole = math.ceil(raw / per_unit) * per_unit
+    return min(whole, facts.balance_minor)
+
+
+def judge_promise(
+    facts: AccountFacts, amount_minor: int | None, due: date | None, countered: bool
+) -> Decision:
+    """Accept a promise inside the bounds; counter a late date or a too-small amount once."""
+    amount = min(amount_minor or facts.balance_minor, facts.balance_minor)
+    when = due or ask_date(facts)
+    if when < facts.today:
+        when = facts.today
+    floor = min_first_payment(facts)
+
+    if amount < floor:
+        if countered:
+            return Decision("plan", floor, min(when, latest_date(facts)))
+        return Decision("counter", floor, min(when, latest_date(facts)))
+    if when > latest_date(facts):
+        return Decision("counter", amount, latest_date(facts))
+    if amount < facts.balance_minor:
+        return Decision("plan", amount, when)
+    return Decision("accept", amount, when)
+
+
+def plan_months(facts: AccountFacts, months: int | None, monthly_minor: int | None) -> int:
+    """Months the borrower asked for, or that their monthly amount needs, capped by the bounds."""
+    cap = max(1, facts.bounds.max_plan_months)
+    if months is None and monthly_minor:
+        months = math.ceil(facts.balance_minor / monthly_minor)
+    if months is None:
+        months = DEFAULT_PLAN_MONTHS
+    return max(2, min(months, cap)) if cap >= 2 else 1
+
+
+def build_plan(
+    facts: AccountFacts,
+    months: int,
+    first_payment_minor: int | None = None,
+    start: date | None = None,
+) -> Plan:
+    """Installments summing exactly to the balance; the first meets the minimum first payment.
+
+    The rest is split evenly in whole currency units when the balance allows it, and the leftover
+    units go one each to the earliest installments, so the same inputs give the same plan.
+    """
+    balance = facts.balance_minor
+    months = max(1, min(months, facts.bounds.max_plan_months))
+    first_due = start or ask_date(facts)
+    if months == 1:
+        return Plan(1, ((first_due, balance),))
+
+    per_unit = 10 ** minor_digits(facts.currency)
+    even_share = math.ceil(balance / months / per_unit) * per_unit
+    # The borrower's own first amount stands when it meets the floor; otherwise an even share.
+    first = max(first_payment_minor or even_share, min_first_payment(facts))
+    first = min(first, balance)
+    rest = balance - first
+    count = months - 1
+    step = per_unit if rest % per_unit == 0 else 1
+    base, leftover = divmod(rest // step, count)
+    amounts = [first] + [(base + (1 if index < leftover else 0)) * step for index in range(count)]
+
+    installments = tuple(
+        (add_months(first_due, index), amount) for index, amount in enumerate(amounts)
+    )
+    return Plan(months, installments)

@@ -1,0 +1,79 @@
+"""Where a turn sends the call when it is not about paying: hand-offs, holds and endings."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+from fairdial.conversation import acts
+from fairdial.dispositions import Disposition
+
+
+@dataclass(frozen=True)
+class Route:
+    """Lines to say (script key, act), then the call ends with this disposition and hold."""
+
+    lines: tuple[tuple[str, str], ...]
+    disposition: Disposition
+    hold: str | None = None
+    escalation: str | None = None
+
+
+ROUTES: dict[str, Route] = {
+    "distress": Route(
+        (("empathy_distress", acts.EMPATHY), ("escalate_now", acts.ESCALATE)),
+        Disposition.ESCALATED,
+        escalation="distress",
+    ),
+    "hardship": Route(
+        (("empathy_hardship", acts.EMPATHY), ("escalate", acts.ESCALATE)),
+        Disposition.HARDSHIP,
+        escalation="hardship",
+    ),
+    "dispute": Route((("dispute_ack", acts.ESCALATE),), Disposition.DISPUTE, "dispute", "dispute"),
+    "attorney": Route(
+        (("attorney_ack", acts.ESCALATE),), Disposition.ESCALATED, "attorney", "attorney"
+    ),
+    "bankruptcy": Route(
+        (("bankruptcy_ack", acts.ESCALATE),), Disposition.ESCALATED, "bankruptcy", "bankruptcy"
+    ),
+    "deceased": Route(
+        (("deceased_ack", acts.ESCALATE),), Disposition.ESCALATED, "deceased", "deceased"
+    ),
+    "request_human": Route(
+        (("escalate_now", acts.ESCALATE),), Disposition.ESCALATED, escalation="request_human"
+    ),
+    "already_paid": Route(
+        (("already_paid_ack", acts.ESCALATE),),
+        Disposition.ALREADY_PAID,
+        escalation="payment_check",
+    ),
+    "stop_contact": Route((("stop_ack", acts.STOP_ACK),), Disposition.STOP_CONTACT, "cease"),
+    "refuse": Route((("refuse_ack", acts.CLOSING),), Disposition.REFUSED),
+    "low_confidence": Route(
+        (("stalled", acts.ESCALATE),), Disposition.ESCALATED, escalation="low_confidence"
+    ),
+    "stalled": Route(
+        (("stalled", acts.ESCALATE),), Disposition.ESCALATED, escalation="negotiation_stalled"
+    ),
+}
+
+# Before the borrower is verified, acknowledgements that name the debt are replaced by a
+# neutral hand-off line: the person on the phone may not be the borrower.
+DEBT_NEUTRAL = {
+    "dispute_ack": "escalate",
+    "already_paid_ack": "escalate",
+    "bankruptcy_ack": "escalate",
+    "attorney_ack": "escalate",
+    "refuse_ack": "closing",
+}
+
+# "Don't call this number / me at work": the contact point is refused, not only the call.
+_THIS_MEDIUM = re.compile(
+    r"這支|這隻|這個號碼|這個電話|手機|公司|上班|this number|this phone|my (?:cell|mobile|work)|"
+    r"at work|my job|this line"
+)
+
+
+def refuses_medium(normalised_text: str) -> bool:
+    return bool(_THIS_MEDIUM.search(normalised_text))

@@ -1,0 +1,72 @@
+from datetime import date, timedelta
+
+import pytest
+
+from fairdial.conversation.facts import OfferBounds
+from fairdial.conversation.offers import build_plan, judge_promise, latest_date, min_first_payment
+
+from .fakes import TODAY, facts
+
+
+@pytest.mark.parametrize("balance", [1_205_000, 123_457, 99, 1_000_001, 50_000])
+@pytest.mark.parametrize("months", [2, 3, 6, 7, 12, 24])
+def test_plan_sums_exactly_and_respects_bounds(balance, months):
+    account = facts("en-US", balance_minor=balance)
+    plan = build_plan(account, months)
+    assert plan.total_minor == balance
+    assert plan.months == len(plan.installments) <= account.bounds.max_plan_months
+    assert plan.installments[0][1] >= min_first_payment(account)
+    assert all(amount > 0 for _, amount in plan.installments) or balance < 100
+
+
+def test_whole_dollar_currencies_are_planned_in_whole_dollars():
+    plan = build_plan(facts("zh-TW", balance_minor=12_050), 6)
+    assert [amount for _, amount in plan.installments] == [2_009, 2_009, 2_008, 2_008, 2_008, 2_008]
+    assert plan.total_minor == 12_050
+
+
+def test_plan_is_deterministic_and_monthly():
+    account = facts("en-US", balance_minor=1_205_000)
+    plan = build_plan(account, 6)
+    assert plan == build_plan(account, 6)
+    assert [amount for _, amount in plan.installments] == [
+        200_900,
+        200_900,
+        200_800,
+        200_800,
+        200_800,
+        200_800,
+    ]
+    assert [due.month for due, _ in plan.installments] == [3, 4, 5, 6, 7, 8]
+
+
+def test_plan_keeps_borrowers_first_amount_above_floor():
+    plan = build_plan(facts("en-US", balance_minor=1_000_000), 5, first_payment_minor=400_000)
+    assert plan.installments[0][1] == 400_000
+    assert plan.total_minor == 1_000_000
+
+
+def test_first_payment_below_floor_is_raised():
+    account = facts("en-US", balance_minor=1_000_000, bounds=OfferBounds(min_first_payment_pct=0.2))
+    plan = build_plan(account, 12, first_payment_minor=10_000)
+    assert plan.installments[0][1] == 200_000
+
+
+def test_late_promise_is_countered_with_latest_date():
+    account = facts("en-US")
+    decision = judge_promise(account, None, TODAY + timedelta(days=40), countered=False)
+    assert decision.kind == "counter"
+    assert decision.due_date == latest_date(account) == TODAY + timedelta(days=14)
+
+
+def test_small_amount_is_countered_once_then_plan():
+    account = facts("en-US")
+    first = judge_promise(account, 50_000, None, countered=False)
+    assert (first.kind, first.amount_minor) == ("counter", 120_500)
+    second = judge_promise(account, 50_000, None, countered=True)
+    assert second.kind == "plan"
+
+
+def test_full_promise_inside_bounds_is_accepted():
+    decision = judge_promise(facts("en-US"), 1_205_000, date(2026, 3, 20), countered=False)
+    assert (decision.kind, decision.due_date) == ("accept", date(2026, 3, 20))

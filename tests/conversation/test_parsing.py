@@ -1,0 +1,155 @@
+from datetime import date
+
+import pytest
+
+from fairdial.conversation.amounts import find_amount, find_months
+from fairdial.conversation.dates import find_date, find_time
+from fairdial.conversation.identity import identity_matches
+from fairdial.conversation.numbers import chinese_to_int
+from fairdial.conversation.speech import en_amount, en_date, zh_amount, zh_date
+from fairdial.conversation.text import normalise
+
+TODAY = date(2026, 3, 11)  # a Wednesday
+BALANCE = 1_205_000
+
+
+@pytest.mark.parametrize(
+    ("text", "minor"),
+    [
+        ("五千", 500_000),
+        ("兩萬三", 2_300_000),
+        ("两万三", 2_300_000),
+        ("1.5萬", 1_500_000),
+        ("1.5万", 1_500_000),
+        ("三千五百塊", 350_000),
+        ("三千五", 350_000),
+        ("一萬零五百元", 1_050_000),
+        ("我先還5000啦", 500_000),
+        ("five hundred", 50_000),
+        ("two thousand five hundred dollars", 250_000),
+        ("$1,200", 120_000),
+        ("1.2k", 120_000),
+        ("300 bucks", 30_000),
+        ("$1,234.50", 123_450),
+        ("half", BALANCE // 2),
+        ("我先還一半", BALANCE // 2),
+        ("我先还一半", BALANCE // 2),
+        ("all of it", BALANCE),
+        ("一次還清", BALANCE),
+    ],
+)
+def test_amounts(text, minor):
+    found = find_amount(normalise(text), BALANCE)
+    assert found is not None and found.value == minor
+
+
+@pytest.mark.parametrize(
+    "text", ["萬一不行呢", "我一下再打", "三個月前失業", "on the 15th", "15號"]
+)
+def test_words_that_are_not_amounts(text):
+    assert find_amount(normalise(text), BALANCE) is None
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("明天", date(2026, 3, 12)),
+        ("後天", date(2026, 3, 13)),
+        ("后天", date(2026, 3, 13)),
+        ("下週五", date(2026, 3, 20)),
+        ("下禮拜五", date(2026, 3, 20)),
+        ("下礼拜五", date(2026, 3, 20)),
+        ("下周五", date(2026, 3, 20)),
+        ("禮拜五", date(2026, 3, 13)),
+        ("下個月五號", date(2026, 4, 5)),
+        ("下个月5号", date(2026, 4, 5)),
+        ("月底", date(2026, 3, 31)),
+        ("這個月15號", date(2026, 3, 15)),
+        ("这个月十五号", date(2026, 3, 15)),
+        ("3月13日", date(2026, 3, 13)),
+        ("三天後", date(2026, 3, 14)),
+        ("tomorrow", date(2026, 3, 12)),
+        ("tmrw", date(2026, 3, 12)),
+        ("next Friday", date(2026, 3, 20)),
+        ("friday", date(2026, 3, 13)),
+        ("the 15th", date(2026, 3, 15)),
+        ("on the 5th", date(2026, 4, 5)),
+        ("end of the month", date(2026, 3, 31)),
+        ("in two weeks", date(2026, 3, 25)),
+        ("March 20th", date(2026, 3, 20)),
+    ],
+)
+def test_dates(text, expected):
+    found = find_date(normalise(text), TODAY)
+    assert found is not None and found.value == expected
+
+
+def test_month_is_not_monday():
+    assert find_date(normalise("I can pay 500 a month"), TODAY) is None
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("晚上七點", "19:00"),
+        ("下午三點半", "15:30"),
+        ("晚上7點以後", "after 19:00"),
+        ("after 6pm", "after 18:00"),
+        ("at 7:30pm", "19:30"),
+        ("三點", "15:00"),
+        ("tonight", "evening"),
+    ],
+)
+def test_times(text, expected):
+    found = find_time(normalise(text))
+    assert found is not None and found.value == expected
+
+
+@pytest.mark.parametrize(
+    ("text", "months"),
+    [
+        ("分六期", 6),
+        ("分3個月", 3),
+        ("分3个月", 3),
+        ("over 3 months", 3),
+        ("6 installments", 6),
+        ("twelve monthly payments", 12),
+        ("can I do 6 months", 6),
+    ],
+)
+def test_plan_months(text, months):
+    found = find_months(normalise(text))
+    assert found is not None and found.value == months
+
+
+def test_chinese_numerals():
+    assert chinese_to_int("一萬兩千零五十") == 12_050
+    assert chinese_to_int("一千零五") == 1005
+    assert chinese_to_int("一九八五") == 1985
+    assert chinese_to_int("萬一") is None
+
+
+def test_spoken_amounts_and_dates():
+    assert zh_amount(12_050, "TWD") == "一萬兩千零五十元"
+    assert zh_amount(23_000, "TWD") == "兩萬三千元"
+    assert zh_amount(10_000, "TWD") == "一萬元"
+    assert zh_amount(1_205_050, "CNY") == "一萬兩千零五十點五元"
+    assert en_amount(123_450, "USD") == "$1,234.50"
+    assert en_amount(1_205_000, "USD") == "$12,050"
+    assert zh_date(date(2026, 3, 13)) == "3月13日星期五"
+    assert en_date(date(2026, 3, 13)) == "Friday, March 13"
+
+
+@pytest.mark.parametrize(
+    ("answer", "ok"),
+    [("1985", True), ("八五年", True), ("民國74年", True), ("nineteen eighty five", True),
+     ("一九八六", False), ("85年次", False), ("", False)],
+)  # fmt: skip
+def test_birth_year_answers(answer, ok):
+    assert identity_matches(answer, "1985", "birth_year") is ok
+
+
+def test_id_last4_keeps_leading_zero():
+    assert identity_matches("零四二一", "0421", "id_last4")
+    assert identity_matches("oh four two one", "0421", "id_last4")
+    assert not identity_matches("4210", "0421", "id_last4")

@@ -1,0 +1,131 @@
+import time
+from datetime import date
+
+import pytest
+
+from fairdial.conversation.understanding import INTENTS, understand
+
+TODAY = date(2026, 3, 11)
+
+
+@pytest.mark.parametrize(
+    ("text", "intent"),
+    [
+        ("我就是", "confirm_identity"),
+        ("是我啦", "confirm_identity"),
+        ("yes speaking", "confirm_identity"),
+        ("打錯了啦", "wrong_number"),
+        ("沒有這個人喔", "wrong_number"),
+        ("wrong number", "wrong_number"),
+        ("我是他太太，他不在", "third_party"),
+        ("他去上班了欸", "third_party"),
+        ("she's not home right now", "third_party"),
+        ("你哪位？", "ask_identity"),
+        ("who is this", "ask_identity"),
+        ("我欠多少", "ask_details"),
+        ("what is this about", "ask_details"),
+        ("好啦我明天還", "promise_to_pay"),
+        ("I'll pay it on friday", "promise_to_pay"),
+        ("可以分期嗎", "request_plan"),
+        ("可以分六期吗", "request_plan"),
+        ("can I get a payment plan", "request_plan"),
+        ("我上禮拜就匯了啊", "already_paid"),
+        ("I already paid that", "already_paid"),
+        ("這不是我借的", "dispute"),
+        ("I don't owe you anything", "dispute"),
+        ("我被裁員了", "hardship"),
+        ("I'm in the hospital", "hardship"),
+        ("晚點再打給我", "callback"),
+        ("I'm driving, call me back", "callback"),
+        ("我要跟真人講", "request_human"),
+        ("let me talk to a real person", "request_human"),
+        ("不要再打來了", "stop_contact"),
+        ("stop calling me", "stop_contact"),
+        ("找我律師", "attorney"),
+        ("talk to my attorney", "attorney"),
+        ("我已經聲請更生了", "bankruptcy"),
+        ("I filed for bankruptcy", "bankruptcy"),
+        ("他上個月過世了", "deceased"),
+        ("he passed away", "deceased"),
+        ("我不會還", "refuse"),
+        ("I'm not paying", "refuse"),
+        ("靠北喔", "abusive"),
+        ("f*** off you idiot", "abusive"),
+        ("我不想活了", "distress"),
+        ("I want to kill myself", "distress"),
+        ("好喔", "affirm"),
+        ("ok sure", "affirm"),
+        ("不要", "deny"),
+        ("nope", "deny"),
+        ("蛤？", "unclear"),
+        ("asdf qwerty", "unclear"),
+        ("", "unclear"),
+    ],
+)
+def test_intents(text, intent):
+    assert understand(text, "zh-TW", TODAY).intent == intent
+
+
+def test_every_label_is_public():
+    assert len(INTENTS) == 22
+
+
+def test_hardship_wins_and_keeps_the_plan_request():
+    result = understand("I lost my job, can I pay 500 a month?", "en-US", TODAY)
+    assert result.intent == "hardship"
+    assert "request_plan" in result.also
+    assert result.entities["hardship"] == "job_loss"
+    assert result.entities["amount"] == 50_000
+    assert result.entities["per_month"] is True
+
+
+def test_distress_wins_over_abuse():
+    assert understand("幹 我真的不想活了", "zh-TW", TODAY).intent == "distress"
+
+
+def test_entities_in_a_promise():
+    result = understand("我下禮拜五先還三千塊", "zh-TW", TODAY)
+    assert result.entities["date"] == date(2026, 3, 20)
+    assert result.entities["amount"] == 300_000
+
+
+def test_simplified_and_mixed_language():
+    result = understand("ok 我下个月5号pay你五千", "zh-CN", TODAY)
+    assert result.intent == "promise_to_pay"
+    assert result.entities["date"] == date(2026, 4, 5)
+    assert result.entities["amount"] == 500_000
+
+
+def test_half_needs_the_balance():
+    result = understand("I can pay half by the 15th", "en-US", TODAY, balance_minor=100_000)
+    assert result.entities["amount"] == 50_000
+    assert result.entities["date"] == date(2026, 3, 15)
+
+
+@pytest.mark.parametrize(
+    ("text", "kind"),
+    [("我生病住院", "illness"), ("颱風把房子淹了", "disaster"), ("my mom died", "bereavement"),
+     ("I'm broke", "other")],
+)  # fmt: skip
+def test_hardship_kinds(text, kind):
+    result = understand(text, "en-US", TODAY)
+    assert result.intent == "hardship"
+    assert result.entities["hardship"] == kind
+
+
+def test_callback_time():
+    result = understand("明天晚上七點再打給我", "zh-TW", TODAY)
+    assert result.intent == "callback"
+    assert result.entities["date"] == date(2026, 3, 13 - 1)
+    assert result.entities["time"] == "19:00"
+
+
+def test_fast_enough_per_turn():
+    lines = ["好啦我明天還三千", "I lost my job, can I pay 500 a month?", "可以分六期吗", "蛤？"]
+    for line in lines:
+        understand(line, "zh-TW", TODAY)  # warm the caches the way a campaign would
+    started = time.perf_counter()
+    for index in range(400):
+        understand(lines[index % 4] + str(index), "zh-TW", TODAY)  # defeat the text cache
+    per_turn = (time.perf_counter() - started) / 400
+    assert per_turn < 0.002
