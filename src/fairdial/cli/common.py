@@ -28,7 +28,7 @@ HomeOption = Annotated[
 
 def fail(message: str, code: int = 2) -> typer.Exit:
     """Print a one-line error for the user and return the exit to raise."""
-    err_console.print(f"[bold red]error:[/] {message}", highlight=False)
+    err_console.print(f"[bold red]error:[/] {message}", highlight=False, soft_wrap=True)
     return typer.Exit(code)
 
 

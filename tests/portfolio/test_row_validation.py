@@ -1,0 +1,139 @@
+"""Rows that fail validation are rejected with line, column and reason; nothing is dropped."""
+
+import csv
+
+from fairdial.portfolio import import_portfolio
+
+from .conftest import LENDING_CLUB_FILE
+
+MAPPING = """
+source: acme
+columns:
+  account_ref: Loan No
+  borrower_ref: Customer
+  name: Full Name
+  national_id: ID
+  phone: Phone
+  phone_kind: Phone Type
+  balance: Outstanding
+  dpd: Days Late
+  jurisdiction: Region
+  ai_voice_consent: Consent
+defaults:
+  currency: USD
+  language: en-US
+  product: auto_loan
+"""
+
+HEADER = "Loan No,Customer,Full Name,ID,Phone,Phone Type,Outstanding,Days Late,Region,Consent\n"
+GOOD = "L1,C1,Ann Lee,123-45-6789,(212) 555-0142,mobile,1250.50,35,US-NY,yes\n"
+
+
+def _import(store, tmp_path, rows: str):
+    mapping = tmp_path / "map.yaml"
+    mapping.write_text(MAPPING)
+    path = tmp_path / "loans.csv"
+    path.write_text(HEADER + rows)
+    return import_portfolio(store, path, "csv", mapping=mapping)
+
+
+def _by_line(report):
+    return {p.line: (p.column, p.reason) for p in report.rejections}
+
+
+def test_each_bad_field_is_rejected_with_line_and_column(store, tmp_path):
+    rows = (
+        GOOD
+        + "L2,C2,Bo Chan,987-65-4321,(212) 555-0143,mobile,12x.50,10,US-NY,yes\n"
+        + "L3,C3,Cy Diaz,111-22-3333,(212) 555-0144,mobile,-20.00,10,US-NY,no\n"
+        + "L4,C4,Di Eng,222-33-4444,(212) 555-0145,pager,20.00,10,US-NY,no\n"
+        + "L5,C5,Ed Fox,333-44-5555,12345,mobile,20.00,10,US-NY,no\n"
+        + "L6,C6,Fay Gu,444-55-6666,(212) 555-0146,mobile,20.00,,US-NY,no\n"
+        + ",C7,Gil Ho,555-66-7777,(212) 555-0147,mobile,20.00,3,US-NY,no\n"
+        + "L8,C8,Hal Ip,666-77-8888,(212) 555-0148,mobile,20.001,3,US-NY,no\n"
+        + "L9,C9,Ivy Jo,777-88-9999,(212) 555-0149,mobile,20.00,3,US-NY,maybe\n"
+        + "L10,C10,Jo Ka,888-99-0000,(212) 555-0150,mobile,20.00,3\n"
+    )
+    report = _import(store, tmp_path, rows)
+
+    assert report.counts() == {
+        "rows_read": 10,
+        "accepted": 1,
+        "rejected": 9,
+        "created": 1,
+        "updated": 0,
+        "unchanged": 0,
+        "overdue": 1,
+        "warnings": 0,
+    }
+    problems = _by_line(report)
+    assert problems[3] == ("Outstanding", "this value is not a number")
+    assert problems[4] == ("Outstanding", "negative balance -20.00 is not allowed")
+    assert problems[5][0] == "Phone Type" and "unknown phone kind" in problems[5][1]
+    assert problems[6] == ("Phone", "phone number is not a valid number for region US")
+    assert problems[7] == ("Days Late", "required value is missing")
+    assert problems[8] == ("Loan No", "required value is missing")
+    assert problems[9][0] == "Outstanding" and "more decimals than USD" in problems[9][1]
+    assert problems[10][0] == "Consent"
+    assert problems[11] == (None, "row has 8 fields, the header has 10")
+
+
+def test_reasons_never_echo_personal_values(store, tmp_path):
+    rows = "L1,C1,Ann Lee,123-45-6789,Ann Lee,mobile,Ann Lee,35,US-NY,yes\n"
+    report = _import(store, tmp_path, rows)
+    assert report.rejected == 1
+    text = report.to_json()
+    for personal in ("Ann Lee", "123-45-6789"):
+        assert personal not in text
+
+
+def test_duplicate_account_is_rejected_and_shared_borrower_warned(store, tmp_path):
+    rows = (
+        GOOD
+        + "L1,C1,Ann Lee,123-45-6789,(212) 555-0142,mobile,99.00,35,US-NY,yes\n"
+        + "L2,C1,Ann Leigh,123-45-6789,(212) 555-0142,mobile,99.00,0,US-NY,yes\n"
+    )
+    report = _import(store, tmp_path, rows)
+    assert report.accepted == 2 and report.rejected == 1
+    assert _by_line(report)[3] == (None, "the account reference already appeared on line 2")
+    assert [(w.line, w.reason) for w in report.warnings] == [
+        (4, "borrower details differ from line 2; kept those")
+    ]
+    assert report.overdue == 1
+
+
+def test_negative_balance_allowed_when_the_mapping_says_so(store, tmp_path):
+    mapping = tmp_path / "map.yaml"
+    mapping.write_text(MAPPING + "allow_negative_balance: true\n")
+    path = tmp_path / "loans.csv"
+    path.write_text(HEADER + GOOD.replace("1250.50", "-5.25"))
+    report = import_portfolio(store, path, "csv", mapping=mapping)
+    assert report.accepted == 1
+
+
+def test_semicolon_files_and_quoted_cells_are_read(store, tmp_path):
+    path = tmp_path / "semi.csv"
+    path.write_text(
+        "account_ref;balance;currency;dpd;language;jurisdiction\n"
+        'A1;"1,250.00";USD;12;en-US;US-TX\n'
+        "A2;7;USD;0;en-US;US-TX\n"
+    )
+    report = import_portfolio(store, path, "csv")
+    assert (report.accepted, report.rejected, report.overdue) == (2, 0, 1)
+
+
+def test_lending_club_row_with_unknown_status_or_state(store, tmp_path):
+    with LENDING_CLUB_FILE.open(encoding="utf-8") as handle:
+        reader = csv.DictReader(handle)
+        rows = [next(reader) for _ in range(3)]
+    rows[0]["loan_status"] = "Sold"
+    rows[1]["state"] = "ZZ"
+    path = tmp_path / "lc.csv"
+    with path.open("w", encoding="utf-8", newline="") as handle:
+        writer = csv.DictWriter(handle, fieldnames=list(rows[0]))
+        writer.writeheader()
+        writer.writerows(rows)
+
+    report = import_portfolio(store, path, "lending-club")
+    assert report.accepted == 1
+    assert [(p.line, p.column) for p in report.rejections] == [(2, "loan_status"), (3, "state")]
