@@ -46,7 +46,9 @@ def main() -> int:
         report = import_portfolio(store, UCI, "uci-taiwan")
         import_s = time.perf_counter() - began
 
-        options = RunOptions(days=args.days, seed=args.seed, start=date(2026, 3, 2), limit=args.limit)
+        options = RunOptions(
+            days=args.days, seed=args.seed, start=date(2026, 3, 2), limit=args.limit
+        )
         began = time.perf_counter()
         summary = run_campaign(store, options)
         run_s = time.perf_counter() - began

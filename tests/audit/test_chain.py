@@ -38,7 +38,9 @@ def test_chain_continues_across_writers(store):
     _write(store, 2)
     with store.session() as session:
         problems, last, _ = verify_chain(session)
-        first_link = session.execute(text("SELECT prev_hash FROM audit_event WHERE seq = 1")).scalar()
+        first_link = session.execute(
+            text("SELECT prev_hash FROM audit_event WHERE seq = 1")
+        ).scalar()
     assert problems == [] and last == 5
     assert first_link == GENESIS
 

@@ -2,6 +2,7 @@ from datetime import date
 
 import pytest
 
+from fairdial.conversation import speech
 from fairdial.conversation.amounts import find_amount, find_months
 from fairdial.conversation.dates import find_date, find_time
 from fairdial.conversation.identity import identity_matches
@@ -133,7 +134,10 @@ def test_spoken_amounts_and_dates():
     assert zh_amount(12_050, "TWD") == "一萬兩千零五十元"
     assert zh_amount(23_000, "TWD") == "兩萬三千元"
     assert zh_amount(10_000, "TWD") == "一萬元"
-    assert zh_amount(1_205_050, "CNY") == "一萬兩千零五十點五元"
+    assert zh_amount(1_205_050, "CNY") == "一萬兩千零五十元五角"
+    assert zh_amount(441_717, "CNY") == "四千四百一十七元一角七分"
+    assert zh_amount(10_005, "CNY") == "一百元零五分"
+    assert speech.amount(2_300_050, "CNY", "zh-CN") == "两万三千元五角"
     assert en_amount(123_450, "USD") == "$1,234.50"
     assert en_amount(1_205_000, "USD") == "$12,050"
     assert zh_date(date(2026, 3, 13)) == "3月13日星期五"

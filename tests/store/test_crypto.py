@@ -1,6 +1,7 @@
 import base64
 
 import pytest
+from cryptography.exceptions import InvalidTag
 
 from fairdial.store.crypto import FieldCipher, KeyConfigError, decode_key, load_or_create_key
 
@@ -15,7 +16,7 @@ def test_round_trip_and_fresh_nonce_each_time():
 
 def test_a_different_key_cannot_open_a_field():
     sealed = FieldCipher(b"a" * 32).encrypt("+886912345678")
-    with pytest.raises(Exception):
+    with pytest.raises(InvalidTag):
         FieldCipher(b"b" * 32).decrypt(sealed)
 
 

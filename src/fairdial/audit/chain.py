@@ -33,7 +33,16 @@ def event_hash(
     prev_hash: str,
 ) -> str:
     body = json.dumps(
-        [seq, at.astimezone(UTC).isoformat(), kind, subject, pack_id, pack_version, payload, prev_hash],
+        [
+            seq,
+            at.astimezone(UTC).isoformat(),
+            kind,
+            subject,
+            pack_id,
+            pack_version,
+            payload,
+            prev_hash,
+        ],
         sort_keys=True,
         ensure_ascii=False,
         separators=(",", ":"),

@@ -60,7 +60,9 @@ def _check_heads(session: Session, last_seq: int) -> list[ChainProblem]:
             continue
         found = session.scalar(select(AuditEvent.hash).where(AuditEvent.seq == head["seq"]))
         if found != head["hash"]:
-            problems.append(ChainProblem(head["seq"], f"differs from campaign {campaign.id}'s record"))
+            problems.append(
+                ChainProblem(head["seq"], f"differs from campaign {campaign.id}'s record")
+            )
     return problems
 
 
@@ -93,7 +95,9 @@ def recheck_attempts(session: Session) -> tuple[int, list[Violation]]:
         for attempt in mine:
             if not attempt.allowed:
                 if attempt.result is not None:
-                    violations.append(Violation(attempt.id, account.ref, ("dialled_while_blocked",)))
+                    violations.append(
+                        Violation(attempt.id, account.ref, ("dialled_while_blocked",))
+                    )
                 continue
             checked += 1
             at = attempt.started_at or attempt.planned_at

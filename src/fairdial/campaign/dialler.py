@@ -18,13 +18,13 @@ from datetime import UTC, date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
 from fairdial.campaign.gate import Gate
-from fairdial.policy import Decision
 from fairdial.campaign.recorder import AttemptRecord, Recorder
 from fairdial.campaign.settings import CampaignSettings
 from fairdial.campaign.targets import Target
 from fairdial.conversation.engine import converse
 from fairdial.conversation.outcome import ConversationOutcome
 from fairdial.dispositions import Disposition
+from fairdial.policy import Decision
 from fairdial.telephony.base import CallResult, Channel, DialRequest
 
 log = logging.getLogger("fairdial.campaign")
@@ -75,15 +75,32 @@ class _Schedule:
         heapq.heappush(self._waiting, _Slot(ready_at, next(self._counter), target))
 
     def take(self, now: datetime) -> _Slot | None:
+        """The best-ranked account ready by `now` on the asking line's clock.
+
+        Lines keep their own clocks, so an account another line (further ahead) made ready may
+        not be ready yet for this one: such accounts are passed over and left in place.
+        """
         while self._waiting and self._waiting[0].ready_at <= now:
             slot = heapq.heappop(self._waiting)
             heapq.heappush(self._ready, (-slot.target.priority, slot.order, slot))
-        if self._ready:
-            return heapq.heappop(self._ready)[2]
-        return None
+        passed_over = []
+        found = None
+        while self._ready:
+            entry = heapq.heappop(self._ready)
+            if entry[2].ready_at <= now:
+                found = entry[2]
+                break
+            passed_over.append(entry)
+        for entry in passed_over:
+            heapq.heappush(self._ready, entry)
+        return found
 
     def next_time(self) -> datetime | None:
-        return self._waiting[0].ready_at if self._waiting else None
+        """The earliest instant at which any waiting or passed-over account becomes callable."""
+        times = [entry[2].ready_at for entry in self._ready]
+        if self._waiting:
+            times.append(self._waiting[0].ready_at)
+        return min(times, default=None)
 
 
 def local_day_bounds(target: Target, day: date) -> tuple[datetime, datetime]:
@@ -135,7 +152,9 @@ class Dialler:
 
         if earliest is None:
             return stats
-        lines = [self._line(schedule, earliest, day_ends, stats) for _ in range(self._settings.lines)]
+        lines = [
+            self._line(schedule, earliest, day_ends, stats) for _ in range(self._settings.lines)
+        ]
         await asyncio.gather(*lines)
         return stats
 
@@ -219,7 +238,9 @@ class Dialler:
     def _block(self, target: Target, decision: Decision, at: datetime, stats: DayStats) -> None:
         stats.blocked += 1
         self._recorder.add(
-            AttemptRecord(target=target, decision=decision, planned_at=at, channel=self._channel.name)
+            AttemptRecord(
+                target=target, decision=decision, planned_at=at, channel=self._channel.name
+            )
         )
 
 
@@ -232,4 +253,3 @@ def _result_of(answered_by: str, outcome: ConversationOutcome) -> CallResult:
     if outcome.right_party:
         return CallResult.CONVERSATION
     return CallResult.ANSWERED_DROPPED
-

@@ -49,7 +49,9 @@ def history_for(
     return History(contact_points=infos, borrower_timezones=borrower_zones, events=events)
 
 
-def attempt_event(account_ref: str, contact_point_id: int | None, at: datetime, result: str) -> Event:
+def attempt_event(
+    account_ref: str, contact_point_id: int | None, at: datetime, result: str
+) -> Event:
     return Event(
         kind="attempt",
         at=at,

@@ -100,7 +100,9 @@ class Recorder:
                 .values(settings=_with_head(session, self._campaign_id, audit.head))
             )
         self.written += len(batch)
-        log.debug("recorded attempts", extra={"campaign_id": self._campaign_id, "count": len(batch)})
+        log.debug(
+            "recorded attempts", extra={"campaign_id": self._campaign_id, "count": len(batch)}
+        )
 
     def _insert_attempts(self, session: Any, batch: list[AttemptRecord]) -> list[int]:
         rows = [
@@ -212,7 +214,9 @@ class Recorder:
         if dispositions:
             session.execute(insert(DispositionRow), dispositions)
         if conversations:
-            statement = insert(Conversation).returning(Conversation.id, sort_by_parameter_order=True)
+            statement = insert(Conversation).returning(
+                Conversation.id, sort_by_parameter_order=True
+            )
             conversation_ids = list(session.scalars(statement, conversations))
             turn_rows = [
                 {**turn, "conversation_id": cid}
@@ -238,7 +242,9 @@ class Recorder:
             session.execute(insert(Escalation), escalations)
         if misdirected:
             session.execute(
-                update(ContactPoint).where(ContactPoint.id.in_(misdirected)).values(status="misdirected")
+                update(ContactPoint)
+                .where(ContactPoint.id.in_(misdirected))
+                .values(status="misdirected")
             )
 
     def _audit(self, audit: AuditLog, record: AttemptRecord, attempt_id: int) -> None:

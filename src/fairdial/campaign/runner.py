@@ -6,7 +6,6 @@ import asyncio
 import logging
 from dataclasses import dataclass, field, replace
 from datetime import UTC, date, datetime, timedelta
-from typing import Any
 
 from sqlalchemy import func, select
 

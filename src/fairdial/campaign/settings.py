@@ -13,10 +13,12 @@ from fairdial.conversation.facts import OfferBounds
 
 PRODUCTS_FILE = Path(__file__).with_name("products.yaml")
 
+# The name the bot gives before it knows who answered: it must not tell a relative or a stranger
+# that the call is about a debt, so it names no collection activity.
 COMPANY_NAMES = {
-    "zh-TW": "富達催收服務中心",
-    "zh-CN": "富达催收服务中心",
-    "en-US": "Fairdial Recovery Services",
+    "zh-TW": "富達金融服務中心",
+    "zh-CN": "富达金融服务中心",
+    "en-US": "Fairdial Financial Services",
 }
 
 

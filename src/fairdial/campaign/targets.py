@@ -73,7 +73,9 @@ def _busy_accounts(session: Session, today: date) -> set[int]:
             )
         )
     )
-    busy.update(session.scalars(select(PaymentPlan.account_id).where(PaymentPlan.status == "active")))
+    busy.update(
+        session.scalars(select(PaymentPlan.account_id).where(PaymentPlan.status == "active"))
+    )
     busy.update(session.scalars(select(Escalation.account_id).where(Escalation.status == "open")))
     return busy
 
@@ -135,7 +137,9 @@ def load_targets(
                 number=chosen.number,
                 facts=facts,
                 attributes=dict(account.attributes or {}),
-                history=history_for(account.ref, mine, attempts.get(account.id, []), holds.get(account.id, [])),
+                history=history_for(
+                    account.ref, mine, attempts.get(account.id, []), holds.get(account.id, [])
+                ),
                 attempts_total=len(attempts.get(account.id, [])),
             )
         )

@@ -1,4 +1,4 @@
-"""`fairdial run` and `fairdial report`: run a campaign on the store's portfolio, read its figures."""
+"""`fairdial run` and `fairdial report`: run a campaign on the stored portfolio, read its KPIs."""
 
 from __future__ import annotations
 
@@ -64,12 +64,19 @@ def print_report(figures: dict, title: str) -> None:  # type: ignore[type-arg]
 
 @app.command("run")
 def run_command(
-    days: Annotated[int, typer.Option(min=1, max=90, help="Days of calling on the simulated clock.")] = 1,
-    seed: Annotated[int, typer.Option(help="Seed for the simulated borrowers; same seed, same run.")] = 0,
+    days: Annotated[
+        int, typer.Option(min=1, max=90, help="Days of calling on the simulated clock.")
+    ] = 1,
+    seed: Annotated[
+        int, typer.Option(help="Seed for the simulated borrowers; same seed, same run.")
+    ] = 0,
     start: Annotated[
-        str | None, typer.Option(help="First calling day, YYYY-MM-DD (default: after the last run).")
+        str | None,
+        typer.Option(help="First calling day, YYYY-MM-DD (default: after the last run)."),
     ] = None,
-    limit: Annotated[int | None, typer.Option(min=1, help="Call at most this many accounts.")] = None,
+    limit: Annotated[
+        int | None, typer.Option(min=1, help="Call at most this many accounts.")
+    ] = None,
     lines: Annotated[int, typer.Option(min=1, max=1000, help="Calls carried at once.")] = 30,
     json_out: Annotated[bool, typer.Option("--json", help="Print the report as JSON.")] = False,
     db: DbOption = None,
@@ -101,7 +108,9 @@ def run_command(
 
 @app.command("report")
 def report_command(
-    campaign: Annotated[int | None, typer.Option(help="One campaign's figures (default: all).")] = None,
+    campaign: Annotated[
+        int | None, typer.Option(help="One campaign's figures (default: all).")
+    ] = None,
     json_out: Annotated[bool, typer.Option("--json", help="Print as JSON.")] = False,
     db: DbOption = None,
     home: HomeOption = None,

@@ -18,11 +18,16 @@ err_console = Console(stderr=True)
 
 DbOption = Annotated[
     str | None,
-    typer.Option("--db", help="Database URL (default: FAIRDIAL_DATABASE_URL, else SQLite in .fairdial)."),
+    typer.Option(
+        "--db", help="Database URL (default: FAIRDIAL_DATABASE_URL, else SQLite in .fairdial)."
+    ),
 ]
 HomeOption = Annotated[
     Path | None,
-    typer.Option("--home", help="Working folder for the SQLite store and key (default: FAIRDIAL_HOME or .fairdial)."),
+    typer.Option(
+        "--home",
+        help="Working folder for the SQLite store and key (default: FAIRDIAL_HOME or .fairdial).",
+    ),
 ]
 
 

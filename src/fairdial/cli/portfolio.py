@@ -60,7 +60,7 @@ def import_command(
             except PortfolioReadError as exc:
                 raise fail(str(exc)) from None
 
-    _print_report(report)
+    print_import_report(report)
     if report_path is not None:
         try:
             report_path.write_text(report.to_json() + "\n", encoding="utf-8")
@@ -69,7 +69,7 @@ def import_command(
         console.print(f"report written to {report_path}")
 
 
-def _print_report(report: ImportReport) -> None:
+def print_import_report(report: ImportReport) -> None:
     counts = Table(title=f"{report.file_name} ({report.source})", show_header=False)
     counts.add_column("measure")
     counts.add_column("count", justify="right")

@@ -63,11 +63,14 @@ def zh_number(number: int) -> str:
 def zh_amount(amount_minor: int, currency: str) -> str:
     units, cents = divmod(amount_minor, 10 ** minor_digits(currency))
     unit_word = _ZH_CURRENCY_UNIT.get(currency, "元")
-    if cents == 0:
-        return zh_number(units) + unit_word
+    spoken = zh_number(units) + unit_word
+    # Money is said in 元, 角 and 分 (4417.17: 四千四百一十七元一角七分), not with a decimal point.
     tenths, hundredths = divmod(cents, 10)
-    decimals = _ZH_DIGITS[tenths] + (_ZH_DIGITS[hundredths] if hundredths else "")
-    return f"{zh_number(units)}點{decimals}{unit_word}"
+    if tenths:
+        spoken += _ZH_DIGITS[tenths] + "角"
+    if hundredths:
+        spoken += ("" if tenths else "零") + _ZH_DIGITS[hundredths] + "分"
+    return spoken
 
 
 def en_amount(amount_minor: int, currency: str) -> str:
@@ -85,7 +88,12 @@ def en_date(day: date) -> str:
     return f"{_EN_WEEKDAYS[day.weekday()]}, {_EN_MONTHS[day.month - 1]} {day.day}"
 
 
+_TO_SIMPLIFIED = str.maketrans("兩萬億", "两万亿")
+
+
 def amount(amount_minor: int, currency: str, language: str) -> str:
+    if language == "zh-CN":
+        return zh_amount(amount_minor, currency).translate(_TO_SIMPLIFIED)
     if language.startswith("zh"):
         return zh_amount(amount_minor, currency)
     return en_amount(amount_minor, currency)

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import json
 from dataclasses import dataclass
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
@@ -124,7 +124,11 @@ def _context(pack: PolicyPack, history: History, action: Action, moment: datetim
         raise PolicyInputError("a call to the borrower must name at least one debt")
 
     borrower = tuple(zone(name) for name in history.borrower_timezones)
-    window = tuple(dict.fromkeys((*borrower, *(zone(n) for n in contact_point.timezones))))
+    # Every zone the records point to is a place the borrower may be (comment 6(b)(1)(i)-2),
+    # including the area codes of the numbers this call does not dial.
+    others = (name for cp in history.contact_points.values() for name in cp.timezones)
+    numbers = (*contact_point.timezones, *others)
+    window = tuple(dict.fromkeys((*borrower, *(zone(n) for n in numbers))))
     if not window and pack.default_timezone:
         window = (zone(pack.default_timezone),)
     if not window:
@@ -184,6 +188,10 @@ def _blocks(context: _Context, moment: datetime) -> list[_Block]:
         third = _third_party(context)
         if third is not None:
             blocks.append(third)
+        for cap in pack.caps:
+            cap_block = _third_party_cap(context, cap, moment) if cap.scope == "debt" else None
+            if cap_block is not None:
+                blocks.append(cap_block)
         return blocks
 
     blocks.extend(_inconvenient(context, moment))
@@ -233,7 +241,7 @@ def _inconvenient(context: _Context, moment: datetime) -> list[_Block]:
             continue
         reason = Reason.INCONVENIENT_PLACE.value if spec.place else Reason.INCONVENIENT_TIME.value
         if not spec.days and spec.start is None:
-            blocks.append(_Block(reason, source, None))
+            blocks.extend(_inconvenient_always(spec, reason, source, context, moment))
             continue
         until: datetime | None = None
         for tz in context.borrower_zones:
@@ -245,25 +253,43 @@ def _inconvenient(context: _Context, moment: datetime) -> list[_Block]:
     return blocks
 
 
+def _inconvenient_always(
+    spec: Inconvenient, reason: str, source: str, context: _Context, moment: datetime
+) -> list[_Block]:
+    """A place (or every time) named inconvenient, for good or through a last day."""
+    if spec.through is None:
+        return [_Block(reason, source, None)]
+    ends = [day_start(spec.through + ONE_DAY, tz) for tz in context.borrower_zones]
+    until = max(ends)
+    return [_Block(reason, source, until)] if moment < until else []
+
+
 def _inconvenient_until(spec: Inconvenient, local: datetime, tz: ZoneInfo) -> datetime | None:
     """When the inconvenient span that holds `local` ends, or None when it does not hold."""
     today = local.date()
     weekday = local.weekday()
     every_day = not spec.days
     if spec.start is None or spec.end is None:
-        return day_start(today + ONE_DAY, tz) if weekday in spec.days else None
+        listed = weekday in spec.days and _in_force(spec, today)
+        return day_start(today + ONE_DAY, tz) if listed else None
 
     clock = local.time().replace(tzinfo=None)
     if spec.start < spec.end:
-        if (every_day or weekday in spec.days) and spec.start <= clock < spec.end:
+        listed = (every_day or weekday in spec.days) and _in_force(spec, today)
+        if listed and spec.start <= clock < spec.end:
             return local_instant(today, spec.end, tz)
         return None
     # A span across midnight belongs to the day it starts on.
-    if clock >= spec.start and (every_day or weekday in spec.days):
+    if clock >= spec.start and (every_day or weekday in spec.days) and _in_force(spec, today):
         return local_instant(today + ONE_DAY, spec.end, tz)
+    yesterday = today - ONE_DAY
     if clock < spec.end and (every_day or (weekday - 1) % 7 in spec.days):
-        return local_instant(today, spec.end, tz)
+        return local_instant(today, spec.end, tz) if _in_force(spec, yesterday) else None
     return None
+
+
+def _in_force(spec: Inconvenient, day: date) -> bool:
+    return spec.through is None or day <= spec.through
 
 
 def _cap(context: _Context, cap: CapRule, moment: datetime) -> _Block | None:
@@ -354,6 +380,8 @@ def _next_consent(context: _Context, moment: datetime, debt: str) -> datetime | 
             continue
         start = max(day_start(consent.for_date, context.day_zone), consent.at)
         end = min(day_start(consent.for_date + ONE_DAY, context.day_zone), consent.until)
+        if consent.ended(debt, start):
+            continue
         if moment < start < end and (earliest is None or start < earliest):
             earliest = start
     return earliest
@@ -372,6 +400,21 @@ def _third_party(context: _Context) -> _Block | None:
     if reached < rule.limit:
         return None
     return _Block(Reason.THIRD_PARTY_LIMIT.value, rule.source, None)
+
+
+def _third_party_cap(context: _Context, cap: CapRule, moment: datetime) -> _Block | None:
+    """The call frequency also protects the person at a third party's number (comment
+    14(b)(2)(i)-1.iii); their calls are counted per number, whatever debt they were about."""
+    tz = context.day_zone
+    first_day = moment.astimezone(tz).toordinal() - cap.days + 1
+    days = [
+        day
+        for event in context.facts.third_party
+        if event.contact_point == context.action.contact_point
+        and event.result in cap.counts
+        and (day := event.at.astimezone(tz).toordinal()) >= first_day
+    ]
+    return _over_cap(cap, days, tz)
 
 
 def _flags(context: _Context, moment: datetime) -> list[str]:

@@ -13,19 +13,23 @@ from zoneinfo import ZoneInfo
 
 from fairdial.policy.history import Event, History
 from fairdial.policy.packs import PolicyPack
-
-MACHINE_RESULTS = frozenset({"voicemail", "message_left"})
+from fairdial.policy.zones import day_start
 
 
 @dataclass(frozen=True, slots=True)
 class Consent:
-    """The borrower asked to be called (on `for_date`, if given) about `debts` (empty: all)."""
+    """The borrower asked to be called (on `for_date`, if given) about `debts` (empty: all).
+
+    `until` is the start of the eighth local day counting the day of the consent as the first;
+    `conversations` are the later conversations, each of which ends the consent for its debts.
+    """
 
     at: datetime
     until: datetime
     debts: frozenset[str]
     for_date: date | None
     revoked_at: datetime | None
+    conversations: tuple[tuple[datetime, frozenset[str]], ...] = ()
 
     def covers(self, instant: datetime, debt: str, tz: ZoneInfo) -> bool:
         if not (self.at <= instant < self.until):
@@ -34,7 +38,20 @@ class Consent:
             return False
         if self.debts and debt not in self.debts:
             return False
+        if self.ended(debt, instant):
+            return False
         return self.for_date is None or instant.astimezone(tz).date() == self.for_date
+
+    def ended(self, debt: str, instant: datetime) -> bool:
+        """True when a conversation about `debt` (or about no named debt) came before `instant`.
+
+        The call that led to that conversation was itself placed with consent, hence the strict
+        comparison.
+        """
+        return any(
+            moment < instant and (not debts or debt in debts)
+            for moment, debts in self.conversations
+        )
 
 
 @dataclass(frozen=True, slots=True)
@@ -54,6 +71,7 @@ class Inconvenient:
     start: time | None  # None with `end`: the whole of each listed day
     end: time | None
     place: str | None
+    through: date | None = None  # last day it applies; None: until the borrower says otherwise
 
 
 @dataclass(slots=True)
@@ -66,7 +84,7 @@ class Facts:
     attempts: list[Attempt] = field(default_factory=list)  # outbound, to the borrower, counted
     conversations: list[tuple[int, frozenset[str]]] = field(default_factory=list)
     third_party: list[Event] = field(default_factory=list)
-    machine: list[Event] = field(default_factory=list)
+    machine: list[Event] = field(default_factory=list)  # results the harassment alarm watches
     inconvenient: list[Inconvenient] = field(default_factory=list)
 
 
@@ -86,7 +104,8 @@ def _build(events: list[Event], pack: PolicyPack, tz: ZoneInfo) -> Facts:
     revocations = [event.at for event in events if event.kind == "consent_revoked"]
     misdirected = {e.contact_point for e in events if e.kind == "misdirected" and e.contact_point}
     facts.misdirected = {cp for cp in misdirected if cp is not None}
-    consent_span = timedelta(days=pack.consent_days)
+    conversations = _conversations(events, pack, facts.misdirected)
+    machine_results = pack.harassment.results if pack.harassment is not None else frozenset()
     active_holds: dict[str, None] = {}
 
     for event in events:
@@ -97,13 +116,16 @@ def _build(events: list[Event], pack: PolicyPack, tz: ZoneInfo) -> Facts:
             active_holds.pop(event.hold, None)
         elif kind == "consent" and pack.consent_days > 0:
             revoked = next((moment for moment in revocations if moment >= event.at), None)
+            # Regulation F counts the day the consent is received as the first of seven days.
+            last_day = event.at.astimezone(tz).date() + timedelta(days=pack.consent_days)
             facts.consents.append(
                 Consent(
                     at=event.at,
-                    until=event.at + consent_span,
+                    until=day_start(last_day, tz),
                     debts=frozenset(event.debts),
                     for_date=event.for_date,
                     revoked_at=revoked,
+                    conversations=tuple(c for c in conversations if c[0] > event.at),
                 )
             )
         elif kind == "consent_revoked":
@@ -118,6 +140,7 @@ def _build(events: list[Event], pack: PolicyPack, tz: ZoneInfo) -> Facts:
                     start=event.from_time,
                     end=event.to_time,
                     place=event.place,
+                    through=event.through,
                 )
             )
 
@@ -127,15 +150,11 @@ def _build(events: list[Event], pack: PolicyPack, tz: ZoneInfo) -> Facts:
         if event.to == "third_party":
             facts.third_party.append(event)
             continue
-        if event.result in MACHINE_RESULTS:
+        if event.result in machine_results:
             facts.machine.append(event)
         day = event.at.astimezone(tz).toordinal()
         debts = frozenset(event.debts)
-        if event.result == "conversation" or (
-            event.result == "inbound"
-            and pack.quiet_period is not None
-            and pack.quiet_period.inbound_is_conversation
-        ):
+        if _is_conversation(event, pack):
             facts.conversations.append((day, debts))
         if event.result == "inbound":
             continue
@@ -158,6 +177,26 @@ def _build(events: list[Event], pack: PolicyPack, tz: ZoneInfo) -> Facts:
 
     facts.holds = list(active_holds)
     return facts
+
+
+def _conversations(
+    events: list[Event], pack: PolicyPack, misdirected: set[str]
+) -> list[tuple[datetime, frozenset[str]]]:
+    return [
+        (event.at, frozenset(event.debts))
+        for event in events
+        if event.kind == "attempt"
+        and event.to != "third_party"
+        and event.contact_point not in misdirected
+        and _is_conversation(event, pack)
+    ]
+
+
+def _is_conversation(event: Event, pack: PolicyPack) -> bool:
+    if event.result == "conversation":
+        return True
+    quiet = pack.quiet_period
+    return event.result == "inbound" and quiet is not None and quiet.inbound_is_conversation
 
 
 _WEEKDAY_NUMBER = {"mon": 0, "tue": 1, "wed": 2, "thu": 3, "fri": 4, "sat": 5, "sun": 6}

@@ -62,6 +62,7 @@ class Event:
     days: tuple[str, ...] = ()
     from_time: time | None = None
     to_time: time | None = None
+    through: date | None = None  # last local day an inconvenient time or place applies
     place: str | None = None
     hold: str | None = None
 

@@ -25,7 +25,9 @@ from fairdial.policy.reasons import HOLD_KINDS
 from fairdial.policy.zones import UnknownTimezoneError, zone
 
 TOP_LEVEL = {"pack", "at", "contact_points", "borrower_timezones", "events", "action"}
-DOCUMENTATION = {"title", "note", "expect"}
+DOCUMENTATION = {"title", "note", "expect", "source"}
+# A case may replace any top-level field; `add_events` appends to the shared events.
+CASE_FIELDS = TOP_LEVEL | DOCUMENTATION | {"add_events"}
 VOICES = frozenset({"ai", "human", "prerecorded"})
 RECIPIENTS = frozenset({"borrower", "third_party"})
 
@@ -34,7 +36,7 @@ EVENT_FIELDS: dict[str, tuple[set[str], set[str]]] = {
     "attempt": ({"contact_point", "result"}, {"debts", "to"}),
     "consent": (set(), {"debts", "for_date"}),
     "consent_revoked": (set(), {"contact_point"}),
-    "inconvenient": (set(), {"days", "from", "to", "place"}),
+    "inconvenient": (set(), {"days", "from", "to", "place", "through"}),
     "misdirected": ({"contact_point"}, set()),
     "hold": ({"hold"}, set()),
     "hold_released": ({"hold"}, set()),
@@ -53,6 +55,9 @@ def load_scenario(source: str | Path | dict[str, Any]) -> Scenario:
     data = _read(source) if not isinstance(source, dict) else source
     if not isinstance(data, dict):
         raise ScenarioError("$: a scenario must be a JSON object")
+    if "cases" in data:
+        count = len(data["cases"]) if isinstance(data["cases"], list) else 0
+        raise ScenarioError(f"cases: this file holds {count} cases; load them with scenario_cases")
     _no_unknown(data, TOP_LEVEL | DOCUMENTATION, "")
 
     pack_id = _string(data, "pack", "")
@@ -76,6 +81,36 @@ def load_scenario(source: str | Path | dict[str, Any]) -> Scenario:
         contact_points=contact_points, borrower_timezones=borrower_timezones, events=events
     )
     return pack, history, action, at
+
+
+def scenario_cases(source: str | Path | dict[str, Any]) -> list[dict[str, Any]]:
+    """Each case of a file as a plain scenario mapping; a file without `cases` is one case.
+
+    A case's fields replace the shared ones, and its `add_events` follow the shared events, so
+    one worked example can ask several questions of one history.
+    """
+    data = _read(source) if not isinstance(source, dict) else source
+    if not isinstance(data, dict):
+        raise ScenarioError("$: a scenario must be a JSON object")
+    if "cases" not in data:
+        return [data]
+
+    shared = {name: value for name, value in data.items() if name != "cases"}
+    _no_unknown(shared, TOP_LEVEL | DOCUMENTATION, "")
+    result: list[dict[str, Any]] = []
+    for index, case in enumerate(_list(data, "cases", "")):
+        where = f"cases[{index}]"
+        _object(case, where)
+        _no_unknown(case, CASE_FIELDS, where)
+        merged = {**shared, **{k: v for k, v in case.items() if k != "add_events"}}
+        merged["events"] = [
+            *_list(merged, "events", where, required=False),
+            *_list(case, "add_events", where, required=False),
+        ]
+        result.append(merged)
+    if not result:
+        raise ScenarioError("cases: list at least one case")
+    return result
 
 
 def expected(source: str | Path | dict[str, Any]) -> dict[str, Any] | None:
@@ -170,7 +205,8 @@ def _inconvenient(item: dict[str, Any], where: str, event: Event) -> Event:
     place = _optional_string(item, "place", where)
     if not days and start is None and place is None:
         raise ScenarioError(f"{where}: name days, a from/to span or a place")
-    return _replace(event, days=days, from_time=start, to_time=end, place=place)
+    through = _date(item, "through", where)
+    return _replace(event, days=days, from_time=start, to_time=end, place=place, through=through)
 
 
 def _action(

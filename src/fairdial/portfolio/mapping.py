@@ -29,6 +29,7 @@ FIELDS = (
     "jurisdiction",
     "product",
     "ai_voice_consent",
+    "synthetic",
 )
 # Fields a row cannot do without, from a column or a default. borrower_ref falls back to
 # account_ref: one borrower per account unless the file says otherwise.
@@ -43,6 +44,8 @@ class Mapping:
     source: str = "csv"
     keep: tuple[str, ...] = ()
     allow_negative_balance: bool = False
+    # Without a mapping file, any of our fields that the header names is read as well.
+    optional_by_name: bool = False
 
     def file_columns(self) -> tuple[str, ...]:
         """Every column of the file the mapping reads; each must be in the header."""
@@ -50,8 +53,8 @@ class Mapping:
 
 
 def default_mapping() -> Mapping:
-    """Without a mapping file the columns are named as our fields."""
-    return Mapping(columns={f: f for f in REQUIRED})
+    """Without a mapping file the columns are named as our fields; only required ones must be."""
+    return Mapping(columns={f: f for f in REQUIRED}, optional_by_name=True)
 
 
 def load_mapping(path: Path) -> Mapping:

@@ -1,1 +1,1 @@
-"""Channels that place calls: simulated borrowers today, carriers and PBXs behind the same events."""
+"""Channels that place calls: simulated borrowers, and carriers behind the same events."""

@@ -70,7 +70,7 @@ class DialRequest:
 
 @dataclass
 class DialOutcome:
-    """The call's fate before any conversation: a session only when someone or something answered."""
+    """How a dial ended: with a session only when someone or something answered."""
 
     result: CallResult
     ring_seconds: float

@@ -28,6 +28,8 @@ class MappedFormat:
     def _get(self, values: dict[str, str], name: str) -> tuple[str | None, str]:
         """A field's text and the column to blame for it (the field name for a default)."""
         column = self.mapping.columns.get(name)
+        if column is None and self.mapping.optional_by_name and name in values:
+            column = name
         if column is not None:
             text = values.get(column, "")
             if text.strip() or name not in self.mapping.defaults:
@@ -61,6 +63,7 @@ class MappedFormat:
             name=fields.optional_text(*get(values, "name")),
             national_id=fields.optional_text(*get(values, "national_id"), max_length=64),
             birth_date=fields.parse_birth_date(*get(values, "birth_date")),
+            synthetic=fields.parse_flag(*get(values, "synthetic")),
         )
 
         warnings: list[tuple[str | None, str]] = []
