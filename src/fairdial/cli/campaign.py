@@ -9,6 +9,7 @@ from typing import Annotated
 import typer
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
+from sqlalchemy import func, select
 
 from fairdial.campaign.dialler import DayStats
 from fairdial.campaign.runner import Progress as RunProgress
@@ -18,6 +19,7 @@ from fairdial.cli import app
 from fairdial.cli.common import DbOption, HomeOption, console, fail, store_from_options
 from fairdial.reporting.kpi import kpis
 from fairdial.store import Store
+from fairdial.store.models import Account
 
 
 class _Bar(RunProgress):
@@ -95,6 +97,9 @@ def run_command(
         settings=CampaignSettings(lines=lines),
     )
     with store_from_options(db, home) as store:
+        with store.session() as session:
+            if not session.scalar(select(func.count()).select_from(Account)):
+                raise fail("the store has no accounts: import a portfolio first (fairdial import)")
         summary = run_with_progress(store, options, quiet=json_out)
         with store.session() as session:
             figures = kpis(session, summary.campaign_id)
@@ -102,7 +107,7 @@ def run_command(
         print(json.dumps(figures, indent=2, ensure_ascii=False))
         return
     if summary.attempts == 0 and not figures["attempts_blocked"]:
-        console.print("No overdue account with a balance to call: import a portfolio first.")
+        console.print("No overdue account with a balance was left to call.")
     print_report(figures, f"campaign {summary.campaign_id}: {days} day(s) from {summary.start}")
 
 

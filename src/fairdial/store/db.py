@@ -97,5 +97,6 @@ def open_store(
             migrate(engine)
         except Exception as exc:
             engine.dispose()
-            raise StoreError(f"cannot open the store at {url.render_as_string()}: {exc}") from exc
+            reason = str(getattr(exc, "orig", None) or exc).strip().splitlines()[0]
+            raise StoreError(f"cannot open the store at {url.render_as_string()}: {reason}") from exc
     return store
