@@ -98,5 +98,6 @@ def open_store(
         except Exception as exc:
             engine.dispose()
             reason = str(getattr(exc, "orig", None) or exc).strip().splitlines()[0]
-            raise StoreError(f"cannot open the store at {url.render_as_string()}: {reason}") from exc
+            where = url.render_as_string()
+            raise StoreError(f"cannot open the store at {where}: {reason}") from exc
     return store
