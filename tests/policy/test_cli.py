@@ -38,4 +38,4 @@ def test_packs_lists_ids_and_versions() -> None:
     assert result.exit_code == 0
     lines = result.stdout.splitlines()
     assert len(lines) == 55
-    assert lines[0].split("\t")[:2] == ["US", "2026.12.0"]
+    assert lines[0].split("\t")[:2] == ["US", "2026.12.1"]

@@ -1,9 +1,17 @@
-from datetime import timedelta
+from datetime import date, timedelta
 
 import pytest
 from policy_helpers import at, attempt, call, history
 
-from fairdial.policy import Action, Event, PolicyInputError, decide, load_pack
+from fairdial.policy import (
+    Action,
+    ContactPointInfo,
+    Event,
+    History,
+    PolicyInputError,
+    decide,
+    load_pack,
+)
 
 US = load_pack("US")
 
@@ -219,3 +227,95 @@ def test_next_allowed_instant_is_allowed_and_the_minute_before_is_not() -> None:
 
     assert again.allowed
     assert not before.allowed
+
+
+def consent(when: str, debts: tuple[str, ...] = ("D1",)) -> Event:
+    return Event("consent", at(when), debts=debts)
+
+
+def test_consent_runs_seven_calendar_days_from_the_day_it_is_received() -> None:
+    # Comment 14(b)(3)(i)-3.iii: consent on Thursday June 4 stops excluding calls on June 11,
+    # even before the hour it was given.
+    calls = [attempt(f"2020-06-11T{h:02d}:00:00-04:00") for h in range(8, 15)]
+    given = history(consent("2020-06-04T15:00:00-04:00"), *calls)
+    week_before = history(
+        consent("2020-06-04T15:00:00-04:00"),
+        *[attempt(f"2020-06-10T{h:02d}:00:00-04:00") for h in range(8, 15)],
+    )
+
+    eighth = decide(US, given, call(), at("2020-06-11T14:30:00-04:00"))
+    excluded = decide(US, week_before, call(), at("2020-06-10T14:30:00-04:00"))
+
+    assert eighth.reasons == ("attempt_cap",)
+    assert excluded.allowed
+
+
+def test_a_conversation_ends_the_consent_for_the_debts_discussed_only() -> None:
+    # Comment 14(b)(3)(i)-2(3): the consent expires for the particular debt talked about.
+    events = [
+        consent("2020-04-03T10:05:00-04:00", debts=()),
+        attempt("2020-04-06T10:00:00-04:00", "conversation", debts=("D1",)),
+        attempt("2020-04-06T11:00:00-04:00", "conversation", debts=("D2",)),
+        attempt("2020-04-03T10:00:00-04:00", "conversation", debts=("D3",)),
+    ]
+    when = at("2020-04-08T10:00:00-04:00")
+
+    d1 = decide(US, history(*events[:2]), call(("D1",)), when)
+    d2 = decide(US, history(*events[:2]), call(("D2",)), when)
+    d3 = decide(US, history(events[0], events[3]), call(("D3",)), when)
+
+    assert d1.reasons == ("conversation_quiet_period",)
+    assert d2.allowed
+    # The conversation in which the consent was given does not end it.
+    assert d3.allowed
+
+
+def test_every_contact_point_zone_is_a_place_the_borrower_may_be() -> None:
+    # Comment 6(b)(1)(i)-2.ii: a Mountain landline on file narrows calls to the Eastern mobile.
+    mobile = ContactPointInfo("m1", "mobile", ("America/New_York",), ai_voice_consent=True)
+    landline = ContactPointInfo("l1", "landline", ("America/Denver",))
+    both = History(contact_points={"m1": mobile, "l1": landline})
+
+    early = decide(US, both, call(), at("2020-04-07T09:30:00-04:00"))
+
+    assert early.reasons == ("outside_hours",)
+    assert early.next_allowed_at == at("2020-04-07T10:00:00-04:00")
+
+
+def test_the_call_frequency_protects_a_third_party_too() -> None:
+    # Comment 14(b)(2)(i)-1.iii allows seven unanswered location calls in seven days; an eighth
+    # would exceed the frequency for that person.
+    calls = [
+        attempt(f"2020-10-{d:02d}T10:00:00-04:00", to="third_party", debts=()) for d in range(6, 13)
+    ]
+    to_third = Action(contact_point="m1", debts=(), to="third_party", voice="human")
+
+    eighth = decide(US, history(*calls), to_third, at("2020-10-12T15:00:00-04:00"))
+
+    assert eighth.reasons == ("attempt_cap",)
+    assert eighth.next_allowed_at == at("2020-10-13T08:00:00-04:00")
+    assert decide(US, history(*calls), call(), at("2020-10-12T15:00:00-04:00")).allowed
+
+
+def test_an_inconvenient_place_with_a_last_day_lifts_after_it() -> None:
+    not_home = Event(
+        "inconvenient", at("2020-04-01T10:00:00-04:00"), place="home", through=date(2020, 4, 30)
+    )
+    home = history(not_home, kind="landline", place="home")
+
+    april = decide(US, home, call(), at("2020-04-20T10:00:00-04:00"))
+    may = decide(US, home, call(), at("2020-05-01T10:00:00-04:00"))
+
+    assert april.reasons == ("inconvenient_place",)
+    assert april.next_allowed_at == at("2020-05-01T08:00:00-04:00")
+    assert may.allowed
+
+
+def test_two_unanswered_calls_in_five_minutes_raise_the_harassment_flag() -> None:
+    # Comment 14(b)(2)(i)-2.i names this pattern as one that may rebut the presumption.
+    one = attempt("2026-04-07T10:00:00-04:00")
+    two = attempt("2026-04-07T10:04:00-04:00")
+
+    decision = decide(US, history(one, two), call(), at("2026-04-07T15:00:00-04:00"))
+
+    assert decision.allowed and decision.flags == ("harassment_pattern",)

@@ -1,10 +1,12 @@
 import copy
 import json
+from datetime import date
 from pathlib import Path
 
 import pytest
 
 from fairdial.policy import ScenarioError, load_scenario
+from fairdial.policy.scenario import expected, scenario_cases
 
 BASE = {
     "pack": "US-NY",
@@ -119,3 +121,61 @@ def test_a_file_reads_like_the_same_mapping(tmp_path: Path) -> None:
     path.write_text(json.dumps(BASE), encoding="utf-8")
 
     assert load_scenario(path)[3] == load_scenario(BASE)[3]
+
+
+def with_cases(*cases: dict[str, object]) -> dict[str, object]:
+    data = copy.deepcopy(BASE)
+    data["cases"] = list(cases)
+    return data
+
+
+def test_cases_replace_shared_fields_and_add_events() -> None:
+    extra = {"kind": "misdirected", "at": "2026-04-06T11:00:00-04:00", "contact_point": "m1"}
+    data = with_cases(
+        {"at": "2026-04-09T10:00:00-04:00", "add_events": [extra], "expect": {"allowed": True}},
+        {"events": [], "title": "no history"},
+    )
+
+    first, second = scenario_cases(data)
+
+    assert first["at"] == "2026-04-09T10:00:00-04:00"
+    assert [event["kind"] for event in first["events"]] == [
+        "attempt",
+        "consent",
+        "inconvenient",
+        "misdirected",
+    ]
+    assert expected(first) == {"allowed": True}
+    assert second["events"] == [] and second["at"] == BASE["at"]
+    assert load_scenario(second)[1].events == []
+
+
+def test_a_file_without_cases_is_one_case() -> None:
+    assert scenario_cases(BASE) == [BASE]
+
+
+def test_a_file_with_cases_is_not_one_scenario() -> None:
+    with pytest.raises(ScenarioError, match=r"^cases: this file holds 2 cases"):
+        load_scenario(with_cases({}, {}))
+
+
+@pytest.mark.parametrize(
+    ("cases", "message"),
+    [
+        ([{"surprise": 1}], r"^cases\[0\]\.surprise: unknown field"),
+        ([{}, "x"], r"^cases\[1\]: must be an object"),
+        ([], r"^cases: list at least one case"),
+    ],
+)
+def test_bad_cases_are_named_by_their_path(cases: list[object], message: str) -> None:
+    with pytest.raises(ScenarioError, match=message):
+        scenario_cases(with_cases(*cases))
+
+
+def test_an_inconvenient_time_may_name_its_last_day() -> None:
+    data = broken(["events", 2, "through"], "2026-12-31")
+    bad = broken(["events", 2, "through"], "end of year")
+
+    assert load_scenario(data)[1].events[2].through == date(2026, 12, 31)
+    with pytest.raises(ScenarioError, match=r"^events\[2\]\.through: not an ISO 8601 date"):
+        load_scenario(bad)

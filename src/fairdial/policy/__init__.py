@@ -14,7 +14,7 @@ from fairdial.policy.engine import Decision, PolicyInputError, decide
 from fairdial.policy.history import Action, ContactPointInfo, Event, History
 from fairdial.policy.packs import PackError, PolicyPack, load_pack, load_pack_file, pack_ids
 from fairdial.policy.reasons import HOLD_KINDS, Flag, Reason
-from fairdial.policy.scenario import ScenarioError, load_scenario
+from fairdial.policy.scenario import ScenarioError, load_scenario, scenario_cases
 
 logger = logging.getLogger(__name__)
 
@@ -36,4 +36,5 @@ __all__ = [
     "load_pack_file",
     "load_scenario",
     "pack_ids",
+    "scenario_cases",
 ]

@@ -403,8 +403,10 @@ def _third_party(context: _Context) -> _Block | None:
 
 
 def _third_party_cap(context: _Context, cap: CapRule, moment: datetime) -> _Block | None:
-    """The call frequency also protects the person at a third party's number (comment
-    14(b)(2)(i)-1.iii); their calls are counted per number, whatever debt they were about."""
+    """The call frequency also protects a third party (comment 14(b)(2)(i)-1.iii).
+
+    Their calls are counted per number, whatever debt they were about.
+    """
     tz = context.day_zone
     first_day = moment.astimezone(tz).toordinal() - cap.days + 1
     days = [
@@ -422,23 +424,18 @@ def _flags(context: _Context, moment: datetime) -> list[str]:
     if rule is None or not context.facts.machine:
         return []
     span = timedelta(minutes=rule.minutes)
-    recent = [
-        event.at
-        for event in context.facts.machine
-        if event.contact_point == context.action.contact_point and moment - event.at < span
-    ]
-    # Calling again now could make the pattern: the number already went to a machine.
-    if len(recent) + 1 >= rule.count:
+    times = context.facts.machine.get(context.action.contact_point, [])
+    recent = 0
+    for instant in reversed(times):
+        if moment - instant >= span:
+            break
+        recent += 1
+    # Calling again now could make the pattern: the number just went unanswered or to voicemail.
+    if recent + 1 >= rule.count:
         return [Flag.HARASSMENT_PATTERN.value]
-    week = moment - timedelta(days=7)
-    by_cp: dict[str | None, list[datetime]] = {}
-    for event in context.facts.machine:
-        if event.at >= week:
-            by_cp.setdefault(event.contact_point, []).append(event.at)
-    for times in by_cp.values():
-        for index in range(len(times) - rule.count + 1):
-            if times[index + rule.count - 1] - times[index] < span:
-                return [Flag.HARASSMENT_PATTERN.value]
+    bursts = context.facts.bursts
+    if bursts and bursts[-1] >= moment - timedelta(days=7):
+        return [Flag.HARASSMENT_PATTERN.value]
     return []
 
 

@@ -84,7 +84,10 @@ class Facts:
     attempts: list[Attempt] = field(default_factory=list)  # outbound, to the borrower, counted
     conversations: list[tuple[int, frozenset[str]]] = field(default_factory=list)
     third_party: list[Event] = field(default_factory=list)
-    machine: list[Event] = field(default_factory=list)  # results the harassment alarm watches
+    # Per number, the times of calls with a result the harassment alarm watches; and the start
+    # of every run of such calls that already makes the pattern, in time order.
+    machine: dict[str | None, list[datetime]] = field(default_factory=dict)
+    bursts: list[datetime] = field(default_factory=list)
     inconvenient: list[Inconvenient] = field(default_factory=list)
 
 
@@ -151,7 +154,7 @@ def _build(events: list[Event], pack: PolicyPack, tz: ZoneInfo) -> Facts:
             facts.third_party.append(event)
             continue
         if event.result in machine_results:
-            facts.machine.append(event)
+            facts.machine.setdefault(event.contact_point, []).append(event.at)
         day = event.at.astimezone(tz).toordinal()
         debts = frozenset(event.debts)
         if _is_conversation(event, pack):
@@ -176,7 +179,20 @@ def _build(events: list[Event], pack: PolicyPack, tz: ZoneInfo) -> Facts:
         )
 
     facts.holds = list(active_holds)
+    if pack.harassment is not None:
+        facts.bursts = _bursts(facts.machine, pack.harassment.count, pack.harassment.minutes)
     return facts
+
+
+def _bursts(machine: dict[str | None, list[datetime]], count: int, minutes: int) -> list[datetime]:
+    span = timedelta(minutes=minutes)
+    starts = [
+        times[index]
+        for times in machine.values()
+        for index in range(len(times) - count + 1)
+        if times[index + count - 1] - times[index] < span
+    ]
+    return sorted(starts)
 
 
 def _conversations(

@@ -14,6 +14,9 @@ _DICTIONARY = Path(opencc.__file__).parent / "dictionary"
 # Speech and chat text arrive with curly quotes; the English patterns are written with "'".
 _QUOTES = str.maketrans({"’": "'", "‘": "'", "“": '"', "”": '"'})
 _SPACES = re.compile(r"\s+")
+# Clauses between punctuation and digits recur across calls even when the amount or date in
+# between changes, so conversion is cached per clause rather than per sentence.
+_CLAUSE_BREAKS = re.compile(r"([\d\s,.!?;:。、]+)")
 
 
 def _simplified_only() -> frozenset[str]:
@@ -42,6 +45,11 @@ def normalize(text: str, chinese: bool) -> str:
     text = unicodedata.normalize("NFKC", text).translate(_QUOTES).lower()
     text = _SPACES.sub(" ", text).strip()
     if chinese and not _SIMPLIFIED_ONLY.isdisjoint(text):
-        # The pure-Python converter costs far more than the search that avoids it.
-        text = _s2t().convert(text)
+        # The pure-Python converter costs far more than the set test that avoids it.
+        text = "".join(_to_traditional(part) for part in _CLAUSE_BREAKS.split(text))
     return text
+
+
+@functools.lru_cache(maxsize=16384)
+def _to_traditional(clause: str) -> str:
+    return _s2t().convert(clause)
