@@ -39,3 +39,16 @@ def test_packs_lists_ids_and_versions() -> None:
     lines = result.stdout.splitlines()
     assert len(lines) == 55
     assert lines[0].split("\t")[:2] == ["US", "2026.12.1"]
+
+
+def test_a_file_with_cases_prints_one_decision_per_case_or_the_one_asked_for() -> None:
+    path = SCENARIOS / "regf-14b2i-1.json"
+    expected = [case["expect"]["allowed"] for case in json.loads(path.read_text())["cases"]]
+
+    every = runner.invoke(app, ["policy", "check", str(path)])
+    second = runner.invoke(app, ["policy", "check", str(path), "--case", "2"])
+    too_far = runner.invoke(app, ["policy", "check", str(path), "--case", "99"])
+
+    assert [decision["allowed"] for decision in json.loads(every.stdout)] == expected
+    assert json.loads(second.stdout)["allowed"] == expected[1]
+    assert too_far.exit_code == 2 and f"holds {len(expected)}" in too_far.output

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, Any
 
 import typer
 
@@ -17,6 +17,7 @@ from fairdial.policy import (
     load_pack,
     load_scenario,
     pack_ids,
+    scenario_cases,
 )
 
 policy_app = typer.Typer(
@@ -28,14 +29,33 @@ policy_app = typer.Typer(
 @policy_app.command("check")
 def check(
     scenario: Annotated[Path, typer.Argument(help="Scenario JSON file (see policy/SCENARIOS.md).")],
+    case: Annotated[
+        int | None,
+        typer.Option(min=1, help="For a file with `cases`: decide only this one (1-based)."),
+    ] = None,
 ) -> None:
-    """Print the decision for a scenario as JSON; exit 0 whether the call is allowed or not."""
+    """Print the decision for a scenario as JSON; exit 0 whether the call is allowed or not.
+
+    A file with several `cases` prints a JSON list with one decision per case.
+    """
     try:
-        pack, history, action, at = load_scenario(scenario)
-        decision = decide(pack, history, action, at)
+        cases = scenario_cases(scenario)
+        if case is not None:
+            if case > len(cases):
+                raise fail(f"{scenario.name}: --case {case}, but the file holds {len(cases)}")
+            cases = [cases[case - 1]]
+        decisions = [decide(*_loaded(one)) for one in cases]
     except (ScenarioError, PolicyInputError, PackError) as exc:
         raise fail(f"{scenario.name}: {exc}") from None
-    console.print_json(decision.to_json())
+    if len(decisions) == 1:
+        console.print_json(decisions[0].to_json())
+        return
+    console.print_json(data=[decision.as_dict() for decision in decisions])
+
+
+def _loaded(case: dict[str, Any]) -> tuple[Any, ...]:
+    pack, history, action, at = load_scenario(case)
+    return pack, history, action, at
 
 
 @policy_app.command("packs")
