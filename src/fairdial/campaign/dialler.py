@@ -140,12 +140,10 @@ class Dialler:
             start, end = local_day_bounds(target, day)
             day_ends[target.account_id] = end
             stats.planned += 1
-            decision = self._gate.decide(target, start)
-            ready = start if decision.allowed else decision.next_allowed_at
-            if ready is None or ready >= end:
-                # Nothing today: judge at local noon so the reasons name the real obstacle.
-                noon = start + timedelta(hours=12)
-                self._block(target, self._gate.decide(target, noon), noon, stats)
+            plan = self._gate.plan_day(target, start)
+            ready = plan.ready_at
+            if ready is None:
+                self._block(target, plan.decision, plan.decision.at, stats)
                 continue
             schedule.push(target, ready)
             earliest = ready if earliest is None else min(earliest, ready)

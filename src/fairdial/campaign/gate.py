@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
+from fairdial.campaign.planning import DayPlan, plan_day
 from fairdial.campaign.targets import Target
 from fairdial.policy import Action, Decision, PolicyPack, decide, load_pack
 
@@ -22,5 +23,14 @@ class Gate:
 
     def decide(self, target: Target, at: datetime) -> Decision:
         self.decisions += 1
-        action = Action(contact_point=target.contact_point_key, debts=(target.account_ref,))
-        return decide(self.pack(target.pack_id), target.history, action, at)
+        return decide(self.pack(target.pack_id), target.history, self._action(target), at)
+
+    def plan_day(self, target: Target, day_start: datetime) -> DayPlan:
+        """The account's first allowed instant in the local day starting at `day_start`."""
+        plan = plan_day(self.pack(target.pack_id), target.history, self._action(target), day_start)
+        self.decisions += 1 if plan.ready_at is not None else 2
+        return plan
+
+    @staticmethod
+    def _action(target: Target) -> Action:
+        return Action(contact_point=target.contact_point_key, debts=(target.account_ref,))
