@@ -55,6 +55,21 @@ class AttemptRecord:
     extra: dict[str, Any] = field(default_factory=dict)
 
 
+def remember(record: AttemptRecord) -> None:
+    """Bring the target's in-memory history up to date with what the attempt added."""
+    target = record.target
+    if record.result is not None and record.started_at is not None:
+        event = attempt_event(
+            target.account_ref, target.contact_point_id, record.started_at, record.result
+        )
+        target.history.append(event)
+    if record.disposition is Disposition.WRONG_NUMBER and record.ended_at is not None:
+        target.history.append(misdirected_event(target.contact_point_id, record.ended_at))
+    if record.outcome is not None and record.ended_at is not None:
+        for kind in record.outcome.holds:
+            target.history.append(hold_event(kind, record.ended_at))
+
+
 class Recorder:
     def __init__(self, store: Store, campaign_id: int, batch_size: int = 200) -> None:
         self._store = store
@@ -64,24 +79,11 @@ class Recorder:
         self.written = 0
 
     def add(self, record: AttemptRecord) -> None:
-        """Buffer a finished attempt and bring the target's in-memory history up to date."""
-        self._remember(record)
+        """Buffer a finished attempt; its target's history is brought up to date at once."""
+        remember(record)
         self._buffer.append(record)
         if len(self._buffer) >= self._batch_size:
             self.flush()
-
-    def _remember(self, record: AttemptRecord) -> None:
-        target = record.target
-        if record.result is not None and record.started_at is not None:
-            event = attempt_event(
-                target.account_ref, target.contact_point_id, record.started_at, record.result
-            )
-            target.history.append(event)
-        if record.disposition is Disposition.WRONG_NUMBER and record.ended_at is not None:
-            target.history.append(misdirected_event(target.contact_point_id, record.ended_at))
-        if record.outcome is not None and record.ended_at is not None:
-            for kind in record.outcome.holds:
-                target.history.append(hold_event(kind, record.ended_at))
 
     def flush(self) -> None:
         if not self._buffer:
