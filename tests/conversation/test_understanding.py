@@ -1,9 +1,8 @@
-import time
 from datetime import date
 
 import pytest
 
-from fairdial.conversation.understanding import INTENTS, understand
+from fairdial.conversation.understanding import INTENTS, public, understand
 
 TODAY = date(2026, 3, 11)
 
@@ -86,6 +85,12 @@ def test_distress_wins_over_abuse():
 def test_entities_in_a_promise():
     result = understand("我下禮拜五先還三千塊", "zh-TW", TODAY)
     assert result.entities["date"] == date(2026, 3, 20)
+    assert result.entities["amount"] == 3000  # TWD has no minor digits
+    assert result.entities["currency"] == "TWD"
+
+
+def test_amount_in_minor_units_of_the_call_currency():
+    result = understand("我下禮拜五先還三千塊", "zh-TW", TODAY, currency="USD")
     assert result.entities["amount"] == 300_000
 
 
@@ -120,12 +125,49 @@ def test_callback_time():
     assert result.entities["time"] == "19:00"
 
 
-def test_fast_enough_per_turn():
-    lines = ["好啦我明天還三千", "I lost my job, can I pay 500 a month?", "可以分六期吗", "蛤？"]
-    for line in lines:
-        understand(line, "zh-TW", TODAY)  # warm the caches the way a campaign would
-    started = time.perf_counter()
-    for index in range(400):
-        understand(lines[index % 4] + str(index), "zh-TW", TODAY)  # defeat the text cache
-    per_turn = (time.perf_counter() - started) / 400
-    assert per_turn < 0.002
+def test_payday_becomes_a_date_only_when_known():
+    said = "等我發薪日就還"
+    assert understand(said, "zh-TW", TODAY, payday=25).entities["date"] == date(2026, 3, 25)
+    assert understand(said, "zh-TW", TODAY, payday=5).entities["date"] == date(2026, 4, 5)
+    assert "date" not in understand(said, "zh-TW", TODAY).entities
+
+
+def test_a_named_day_beats_payday():
+    result = understand("后天发工资就还", "zh-CN", TODAY, payday=25)
+    assert result.entities["date"] == date(2026, 3, 13)
+
+
+@pytest.mark.parametrize(
+    "text", ["我真的不想活了 你們再打啊", "乾脆一了百了", "I just want to end it all lol", "想死"]
+)
+def test_distress_words_always_escalate(text):
+    assert understand(text, "zh-TW", TODAY).intent == "distress"
+
+
+def test_not_broke_is_not_hardship():
+    result = understand("不是沒錢啦 我只是忘了 明天繳", "zh-TW", TODAY)
+    assert result.intent == "promise_to_pay"
+    assert "hardship" not in result.entities
+
+
+def test_currency_named_in_the_text_wins():
+    result = understand("I can send 200 USD tomorrow", "zh-TW", TODAY)
+    assert result.entities["currency"] == "USD"
+    assert result.entities["amount"] == 20_000
+
+
+def test_public_shape_in_major_units():
+    shown = public(understand("好啦 我明天匯五千過去", "zh-TW", TODAY))
+    assert shown["intent"] == "promise_to_pay"
+    assert shown["entities"] == {
+        "amount": 5000, "currency": "TWD", "date": "2026-03-12", "time": None, "months": None,
+        "hardship": None,
+    }  # fmt: skip
+    assert shown["also"] == []
+    assert 0.5 <= shown["confidence"] <= 1.0
+
+
+def test_public_keeps_cents():
+    shown = public(understand("I can do $75.50 this friday", "en-US", TODAY))
+    assert shown["entities"]["amount"] == 75.5
+    assert shown["entities"]["date"] == "2026-03-13"

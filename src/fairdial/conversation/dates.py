@@ -1,6 +1,7 @@
 """Dates and times in a borrower's words, resolved against the day of the call.
 
-Limitations: vague spans ("過幾天", "sometime soon", "payday") resolve to None rather than a guess;
+Limitations: vague spans ("過幾天", "sometime soon", or "payday" when the payday is unknown)
+resolve to None rather than a guess;
 "next Friday" means Friday of next week, like 下週五, not the coming Friday.
 """
 
@@ -223,8 +224,29 @@ def _resolve_en(kind: str, groups: tuple[str | None, ...], today: date) -> date 
     return None
 
 
-def find_date(text: str, today: date) -> Found[date] | None:
-    """The first date the normalised text names, resolved against today."""
+_PAYDAY = re.compile(
+    r"發薪|領薪|領到薪|薪水(?:進來|下來|入帳)|發工資|工資(?:到|下來)|出糧|"
+    r"\bpay ?day\b|\bwhen i get paid\b|\bmy (?:pay)?check (?:comes|clears|hits)"
+)
+
+
+def find_date(text: str, today: date, *, payday: int | None = None) -> Found[date] | None:
+    """The first date the normalised text names, resolved against today.
+
+    `payday` is the borrower's day of the month for wages; 發薪日 or 'payday' resolve to it
+    only when no other date is named ("後天發工資就還" means the day after tomorrow).
+    """
+    named = _named_date(text, today)
+    if named or payday is None:
+        return named
+    match = _PAYDAY.search(text)
+    if not match:
+        return None
+    value = _day_of_month(today, payday, None)
+    return Found(value, match.span()) if value else None
+
+
+def _named_date(text: str, today: date) -> Found[date] | None:
     rules = _ZH_RULES if _has_cjk(text) else []
     best: Found[date] | None = None
     for pattern, kind in [*rules, *_EN_RULES]:

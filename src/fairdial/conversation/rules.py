@@ -24,12 +24,14 @@ _PAY = r"(?:還|付|繳|匯|轉|給|存|處理|pay|transfer|send|settle|wire|dep
 RULES: dict[str, list[tuple[str, float]]] = {
     "distress": [
         (
-            r"不想活|活不下去|想死|去死好了|我死了算了|自殺|跳樓|輕生|了結自己|結束生命|撐不下去|崩潰了",
+            r"不想活|活不下去|想死|去死好了|死了算了|不如死|自殺|跳樓|跳河|跳海|(?:樓|頂樓|橋)上?跳下去|"
+            r"輕生|了結自己|結束生命|結束這一切|一了百了|一死了之|活著沒意思|撐不下去|崩潰了",
             0.95,
         ),
         (
             r"kill myself|end (?:it all|my life)|suicid|don'?t want to (?:live|be alive)|"
-            r"can'?t go on|hurt myself|better off dead|want to die",
+            r"can'?t go on|hurt myself|better off dead|want to die|wish i (?:was|were) dead|"
+            r"no (?:point|reason) (?:in )?living|nothing to live for|ending my life",
             0.95,
         ),
     ],
@@ -116,7 +118,7 @@ RULES: dict[str, list[tuple[str, float]]] = {
             r"生病|住院|開刀|手術|癌|重病|車禍|受傷|病倒|化療|洗腎|"
             r"颱風|水災|淹水|地震|火災|房子燒|天災|"
             r"過世|去世|往生|喪事|辦後事|走了|"
-            r"沒錢|沒有錢|手頭緊|經濟困難|經濟有困難|週轉不(?:過來|靈)|付不出來|還不出來|繳不出來|"
+            r"(?<!不是)沒錢|(?<!不是)沒有錢|手頭緊|經濟困難|經濟有困難|週轉不(?:過來|靈)|付不出來|還不出來|繳不出來|"
             r"負擔不起|付不起|還不起|很困難|很難過日子|生活困難|失去收入|沒收入",
             0.85,
         ),
@@ -125,7 +127,8 @@ RULES: dict[str, list[tuple[str, float]]] = {
             r"\bsick\b|illness|i'?m ill\b|been ill\b|hospital|surgery|cancer|accident|injur|chemo|"
             r"hurricane|flood|earthquake|wildfire|\bfire\b|tornado|storm|disaster|"
             r"passed away|died|funeral|bereave|"
-            r"can'?t afford|cannot afford|no money|\bbroke\b|struggling|hard time|hardship|"
+            r"can'?t afford|cannot afford|no money|(?<!not )\bbroke\b|struggling|hard time|"
+            r"hardship|"
             r"tight (?:on money|right now)|can'?t make ends meet|no income",
             0.85,
         ),
@@ -284,7 +287,7 @@ _HARDSHIP_KINDS: list[tuple[str, re.Pattern[str]]] = [
     (
         "disaster",
         re.compile(
-            r"颱風|水災|淹水|地震|火災|房子燒|天災|hurricane|flood|earthquake|wildfire|"
+            r"颱風|水災|淹水|大水|洪水|地震|火災|火燒|燒掉|房子燒|天災|hurricane|flood|earthquake|wildfire|"
             r"\bfire\b|tornado|storm|disaster"
         ),
     ),

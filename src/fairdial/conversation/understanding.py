@@ -1,36 +1,34 @@
-"""What the borrower meant: an intent, how sure we are, and the facts named in the turn."""
+"""What the borrower meant: an intent, how sure we are, and the facts named in the turn.
+
+A trained classifier (nlu/classifier.py) names the intent; exact rules keep the last word where
+they are exact: distress always escalates, bare yes/no/huh are read as such, and every entity
+(amount, date, time, months, hardship kind) comes from the parsers, never from the model.
+"""
 
 from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
 from datetime import date
+from decimal import Decimal
 
 from fairdial.conversation import rules
 from fairdial.conversation.amounts import find_amount, find_months, is_per_month, mask
 from fairdial.conversation.dates import find_date, find_time
+from fairdial.conversation.nlu import classifier
+from fairdial.conversation.nlu.dataset import INTENTS
 from fairdial.conversation.text import normalise
-from fairdial.money import MINOR_DIGITS, minor_digits
+from fairdial.money import MINOR_DIGITS, minor_digits, to_major
 
-INTENTS = (
-    "confirm_identity", "wrong_number", "third_party", "ask_identity", "ask_details",
-    "promise_to_pay", "request_plan", "already_paid", "dispute", "hardship", "callback",
-    "request_human", "stop_contact", "attorney", "bankruptcy", "deceased", "refuse", "abusive",
-    "distress", "affirm", "deny", "unclear",
-)  # fmt: skip
+__all__ = ["INTENTS", "Understanding", "default_currency", "public", "understand"]
 
-MIN_CONFIDENCE = 0.5  # below this the bot asks again rather than act on a guess
+# Escalating intents: a hint of either is enough to route the call, since missing one costs a
+# person in crisis, while a needless hand-off costs an agent a minute.
+_ESCALATE_AT = {"distress": 0.3, "hardship": 0.3}
+_ALSO_AT = 0.2  # a second intent this likely is worth telling the engine about
+_SHORT_FORMS = ("affirm", "deny", "unclear")  # whole-turn rules: 好, no, 蛤
 
-# Ties between equally strong rules go to the intent that matters most if missed.
-_PRIORITY = (
-    "distress", "deceased", "hardship", "bankruptcy", "attorney", "dispute", "stop_contact",
-    "abusive", "already_paid", "wrong_number", "third_party", "request_human", "refuse",
-    "request_plan", "callback", "promise_to_pay", "ask_identity", "ask_details",
-    "confirm_identity", "affirm", "deny", "unclear",
-)  # fmt: skip
-# These route the call whatever else the turn says ("I lost my job, can I pay 500 a month?").
-_ROUTING_FIRST = ("distress", "deceased", "hardship")
-
+_LANG_CURRENCY = {"zh-TW": "TWD", "zh-CN": "CNY", "en-US": "USD"}
 _CURRENCY_WORDS = (
     (re.compile(r"nt\$|ntd|twd|台幣|新台幣"), "TWD"),
     (re.compile(r"hk\$|hkd|港幣|港元"), "HKD"),
@@ -47,6 +45,10 @@ class Understanding:
     also: list[str] = field(default_factory=list)
 
 
+def default_currency(lang: str) -> str | None:
+    return _LANG_CURRENCY.get(lang)
+
+
 def _currency(text: str, default: str | None) -> str | None:
     for pattern, code in _CURRENCY_WORDS:
         if pattern.search(text):
@@ -55,15 +57,19 @@ def _currency(text: str, default: str | None) -> str | None:
 
 
 def _entities(
-    text: str, today: date, balance_minor: int | None, currency: str | None
+    text: str,
+    today: date,
+    balance_minor: int | None,
+    currency: str | None,
+    payday: int | None,
 ) -> dict[str, object]:
     entities: dict[str, object] = {}
     spans: list[tuple[int, int]] = []
-    when = find_date(text, today)
+    when = find_date(text, today, payday=payday)
     if when:
         entities["date"] = when.value
         spans.append(when.span)
-    clock = find_time(mask(text, spans))
+    clock = find_time(text)  # unmasked: 明晚, tonight and this afternoon name a time as well
     if clock:
         entities["time"] = clock.value
         spans.append(clock.span)
@@ -82,6 +88,34 @@ def _entities(
     return entities
 
 
+def _decide(normal: str, found: dict[str, float]) -> tuple[str, float, list[str]]:
+    """Primary intent, its confidence, and the other intents the turn carries."""
+    model = classifier.load()
+    probabilities = model.probabilities(normal)
+    ranked = [str(intent) for intent in sorted(probabilities, key=lambda i: -probabilities[i])]
+    primary, confidence = ranked[0], probabilities[ranked[0]]
+
+    short = next((intent for intent in _SHORT_FORMS if found.get(intent, 0) >= 0.9), None)
+    if short:
+        primary, confidence = short, max(confidence if primary == short else 0.0, found[short])
+    elif confidence < model.threshold:
+        primary = "unclear"
+
+    for intent in ("hardship", "distress"):  # distress last, so it wins over hardship
+        if primary in ("distress", "deceased") and intent == "hardship":
+            continue  # the death of the borrower routes on its own
+        if probabilities[intent] >= _ESCALATE_AT[intent] or found.get(intent, 0) >= 0.95:
+            primary, confidence = intent, max(probabilities[intent], found.get(intent, 0.0))
+
+    also = [
+        intent
+        for intent in ranked
+        if intent not in (primary, "unclear")
+        and (probabilities[intent] >= _ALSO_AT or (intent in found and intent not in _SHORT_FORMS))
+    ]
+    return primary, round(confidence, 4), also
+
+
 def understand(
     text: str,
     lang: str,
@@ -89,29 +123,52 @@ def understand(
     *,
     balance_minor: int | None = None,
     currency: str | None = None,
+    payday: int | None = None,
 ) -> Understanding:
-    """Classify one borrower turn; `balance_minor` lets 'half' and 'all of it' become amounts.
+    """Classify one borrower turn and pull out what it names.
 
-    `lang` is the call's language; the rules read Chinese in either script and English in any
-    call, because borrowers mix them.
+    `balance_minor` lets 'half' and 'all of it' become amounts; `payday` (day of the month)
+    lets 發薪日 and 'payday' become dates; `currency` defaults from `lang`. Chinese in either
+    script and English are read in any call, because borrowers mix them.
     """
-    del lang  # the rules are language-agnostic today; a trained model will want it
     normal = normalise(text)
     if not normal.strip(" ,.!?。，！？~…"):
         return Understanding("unclear", 0.0)
 
     found = rules.scores(normal)
-    entities = _entities(normal, today, balance_minor, currency)
-    if "hardship" in found:
+    entities = _entities(normal, today, balance_minor, currency or default_currency(lang), payday)
+    if "distress" in found:
+        also = [intent for intent in found if intent != "distress"]
+        return Understanding("distress", found["distress"], entities, also)
+
+    primary, confidence, also = _decide(normal, found)
+    if primary == "hardship" or "hardship" in also:
         entities["hardship"] = rules.hardship_kind(normal)
-
-    if not found:
-        return Understanding("unclear", 0.2, entities)
-
-    ranked = sorted(found, key=lambda intent: (-found[intent], _PRIORITY.index(intent)))
-    primary = next((intent for intent in _ROUTING_FIRST if intent in found), ranked[0])
-    confidence = found[primary]
-    also = [intent for intent in ranked if intent != primary]
-    if confidence < MIN_CONFIDENCE:
-        return Understanding("unclear", confidence, entities, [primary, *also])
     return Understanding(primary, confidence, entities, also)
+
+
+def _number(value: Decimal) -> int | float:
+    return int(value) if value == value.to_integral_value() else float(value)
+
+
+def public(result: Understanding) -> dict[str, object]:
+    """The public JSON shape: amounts in major units, dates as ISO text, all six keys present."""
+    entities = result.entities
+    amount, currency = entities.get("amount"), entities.get("currency")
+    major = None
+    if isinstance(amount, int) and isinstance(currency, str) and currency in MINOR_DIGITS:
+        major = _number(to_major(amount, currency))
+    when = entities.get("date")
+    return {
+        "intent": result.intent,
+        "confidence": round(result.confidence, 2),
+        "entities": {
+            "amount": major,
+            "currency": currency if major is not None else None,
+            "date": when.isoformat() if isinstance(when, date) else None,
+            "time": entities.get("time"),
+            "months": entities.get("months"),
+            "hardship": entities.get("hardship"),
+        },
+        "also": list(result.also),
+    }

@@ -1,0 +1,1 @@
+"""The trained part of understanding: features, the intent classifier and its evaluation."""
