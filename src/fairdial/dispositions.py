@@ -11,6 +11,7 @@ class Disposition(StrEnum):
     VOICEMAIL_LEFT = "voicemail_left"
     VOICEMAIL_NO_MESSAGE = "voicemail_no_message"
     HUNG_UP = "hung_up"
+    NO_RESPONSE = "no_response"  # someone answered but never spoke, before verification
     WRONG_NUMBER = "wrong_number"
     THIRD_PARTY = "third_party"
     VERIFICATION_FAILED = "verification_failed"

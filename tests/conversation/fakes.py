@@ -8,6 +8,7 @@ from datetime import date
 
 from fairdial.conversation.engine import converse
 from fairdial.conversation.facts import AccountFacts, OfferBounds
+from fairdial.conversation.guarding import GuardContext, GuardDecision, SentenceGuard
 from fairdial.conversation.outcome import ConversationOutcome
 from fairdial.telephony.base import BotUtterance, HeardTurn
 
@@ -61,7 +62,8 @@ def facts(language: str = "zh-TW", **changes: object) -> AccountFacts:
         "dpd": 45,
         "language": language,
         "jurisdiction": "TW" if language.startswith("zh") else "US-CA",
-        "company_name": "好還資產管理" if language.startswith("zh") else "Acme Recovery",
+        # Neutral names: the greeting is heard before anyone is verified.
+        "company_name": "安和金融服務" if language.startswith("zh") else "Harbor Financial",
         "today": TODAY,
         "bounds": OfferBounds(),
     }
@@ -70,11 +72,29 @@ def facts(language: str = "zh-TW", **changes: object) -> AccountFacts:
 
 
 def run(
-    lines: Sequence[str | None], account: AccountFacts | None = None, answered_by: str = "human"
+    lines: Sequence[str | None],
+    account: AccountFacts | None = None,
+    answered_by: str = "human",
+    guard: SentenceGuard | None = None,
 ) -> tuple[ConversationOutcome, ScriptedSession]:
     session = ScriptedSession(lines, answered_by)
-    outcome = asyncio.run(converse(session, account or facts()))
+    outcome = asyncio.run(converse(session, account or facts(), guard=guard))
     return outcome, session
+
+
+class BlockingGuard:
+    """Blocks every sentence containing one of `words`; allows the rest. Records each context."""
+
+    def __init__(self, *words: str) -> None:
+        self.words = words
+        self.contexts: list[GuardContext] = []
+
+    def __call__(self, text: str, language: str, context: GuardContext) -> GuardDecision:
+        self.contexts.append(context)
+        hit = any(word in text for word in self.words)
+        if not hit:
+            return GuardDecision(True, (), (), (), "TEST", "1")
+        return GuardDecision(False, ("threat",), ("test.word",), ("test source",), "TEST", "1")
 
 
 def bot_acts(outcome: ConversationOutcome) -> list[str]:

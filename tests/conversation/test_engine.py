@@ -1,11 +1,17 @@
+import json
+from datetime import date
+
 import pytest
 
 from fairdial.conversation import acts
 from fairdial.conversation.facts import OfferBounds
 from fairdial.conversation.outcome import ConversationOutcome
+from fairdial.conversation.script import ScriptError, crisis_line, load_script, parse_script
 from fairdial.dispositions import Disposition
+from fairdial.policy import load_pack
+from fairdial.policy.guard import SAFE_LINES, GuardContext, guard
 
-from .fakes import TODAY, bot_acts, facts, run
+from .fakes import TODAY, BlockingGuard, bot_acts, facts, run
 
 D = Disposition
 
@@ -52,7 +58,7 @@ def test_full_promise_zh_tw():
 def test_greeting_says_company_and_ai():
     outcome, _ = run(["我就是", None, None])
     greeting = outcome.turns[0].text
-    assert "好還資產管理" in greeting and "AI" in greeting
+    assert "安和金融服務" in greeting and "AI" in greeting
 
 
 def test_us_first_contact_mini_miranda_after_verification():
@@ -238,7 +244,7 @@ def test_abuse_warned_once_then_ended(lines, language):
 def test_silence_reprompts_once_then_ends():
     outcome, session = run([None, None, "我就是"])
     assert bot_acts(outcome).count(acts.REPROMPT) == 1
-    assert outcome.disposition == Disposition.HUNG_UP
+    assert outcome.disposition == Disposition.NO_RESPONSE
     assert session.lines == ["我就是"]  # never listened again
 
 
@@ -269,3 +275,180 @@ def test_zh_cn_script_runs():
     assert "出生年份" in session.said[2].text
     assert "确认" in session.said[-1].text or "确认" in session.said[-2].text
     assert outcome.promise is not None and outcome.promise.due_date > TODAY
+
+
+# -- the utterance guard ---------------------------------------------------------------------
+
+
+def test_a_blocked_sentence_is_replaced_by_the_safe_line_and_recorded():
+    guard = BlockingGuard("AI智能語音客服")
+    outcome, session = run([*ZH_VERIFIED, "好啦，我明天就還"], guard=guard)
+    assert session.said[0].act == acts.SAFE_LINE
+    assert session.said[0].text == SAFE_LINES["zh-TW"]
+    assert outcome.guard_blocks == 1
+    assert outcome.guard_events == [
+        {
+            "act": acts.GREET_DISCLOSE,
+            "to": "borrower",
+            "reasons": ["threat"],
+            "matches": ["test.word"],
+            "sources": ["test source"],
+            "pack_id": "TEST",
+            "pack_version": "1",
+            "offset_s": 0.0,
+        }
+    ]
+    assert outcome.disposition == Disposition.PROMISE_TO_PAY  # a greeting is not worth the call
+
+
+def test_a_blocked_debt_sentence_ends_the_call_with_a_hand_off():
+    outcome, session = run([*ZH_VERIFIED, "好"], guard=BlockingGuard("一萬兩千"))
+    said = [u.act for u in session.said]
+    assert said[-3:] == [acts.DISCLOSURE, acts.SAFE_LINE, acts.ESCALATE]
+    assert outcome.disposition == Disposition.ESCALATED
+    assert outcome.escalation == "guard_block"
+    assert [event["act"] for event in outcome.guard_events] == [acts.STATE_DEBT]
+    assert "guard blocks 1" in outcome.summary
+
+
+def test_the_guard_knows_who_is_listening():
+    guard = BlockingGuard()
+    run(["他不在喔，我是他太太", "晚上七點吧"], guard=guard)
+    assert [(c.to, c.verified, c.ai_disclosed) for c in guard.contexts] == [
+        ("borrower", False, False),  # the greeting itself
+        ("borrower", False, True),
+        ("third_party", False, True),
+        ("third_party", False, True),
+    ]
+
+    voicemail = BlockingGuard()
+    run([], answered_by="machine", guard=voicemail)
+    assert [c.to for c in voicemail.contexts] == ["voicemail"]
+
+    us = BlockingGuard()
+    run([*EN_VERIFIED, "I'll pay the full amount on the 20th"], facts("en-US"), guard=us)
+    disclosed = [c.disclosed for c in us.contexts]
+    first_verified = [c.verified for c in us.contexts].index(True)
+    assert not any(disclosed[: first_verified + 1])  # the mini-Miranda itself goes out undisclosed
+    assert all(disclosed[first_verified + 1 :])
+
+
+def test_the_real_guard_blocks_a_company_name_that_reveals_collection():
+    outcome, session = run(["我就是", None, None], facts(company_name="好還資產管理"))
+    assert session.said[0].act == acts.SAFE_LINE
+    assert outcome.guard_events[0]["act"] == acts.GREET_DISCLOSE
+    assert outcome.guard_events[0]["reasons"] == ["unverified_disclosure"]
+    assert outcome.guard_events[0]["pack_id"] == "TW"
+    assert "好還" not in json.dumps(outcome.guard_events, ensure_ascii=False)
+
+
+@pytest.mark.parametrize("language", ["zh-TW", "zh-CN", "en-US"])
+@pytest.mark.parametrize("variant", ["", "first_reminder", "m2", "m3_plus", "hardship"])
+def test_every_line_passes_the_real_guard_where_it_is_said(language, variant):
+    script = load_script(language)
+    pack = load_pack("TW" if language == "zh-TW" else "CN" if language == "zh-CN" else "US-CA")
+    account = facts(language, lender_name="Example Bank", callback_number="0800-000-123")
+    values = {
+        "company": account.company_name, "name": account.borrower_name, "lender": "Example Bank",
+        "dpd": "45", "identity_kind": "1985", "callback_number": "0800-000-123",
+        "amount": "$1,205", "first_payment": "$201", "installment": "$200",
+        "due_date": "Friday, March 13", "months": "6", "callback_time": "tomorrow",
+        "crisis_line": crisis_line(pack.id, language),
+    }  # fmt: skip
+    verified = GuardContext("borrower", disclosed=True, ai_disclosed=True, verified=True)
+    for key in script.lines:
+        text = script.line(key, variant, **values)
+        assert guard(text, language, pack, verified).allowed, key
+    for key in ("greet_disclose", "reintroduce", "ask_for_party", "verify_identity",
+                "verify_identity_retry", "verification_failed", "third_party_message",
+                "third_party_close", "wrong_number_apology", "empathy_distress", "escalate",
+                "escalate_now", "deceased_ack", "stop_ack", "reprompt", "silence_end",
+                "closing", "abuse_warning", "abuse_end", "callback_ack_open"):  # fmt: skip
+        unverified = GuardContext("third_party", disclosed=False, ai_disclosed=True, verified=False)
+        assert guard(script.line(key, variant, **values), language, pack, unverified).allowed, key
+
+
+# -- scripts, variants and facts ---------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("dpd", "variant", "words"),
+    [(10, "first_reminder", "提醒"), (45, "m2", "需要請您處理"), (90, "m3_plus", "比較久了")],
+)
+def test_the_segment_picks_the_script_variant(dpd, variant, words):
+    account = facts(dpd=dpd)
+    assert account.segment == variant
+    outcome, session = run([*ZH_VERIFIED, "好"], account)
+    state = next(u for u in session.said if u.act == acts.STATE_DEBT)
+    assert words in state.text
+    assert outcome.variant == variant
+
+
+def test_a_segment_given_by_the_lender_wins_over_dpd():
+    assert facts(dpd=10, segment="m3_plus").segment == "m3_plus"
+
+
+@pytest.mark.parametrize(
+    ("jurisdiction", "language", "number"),
+    [("TW", "zh-TW", "1925"), ("CN", "zh-CN", "12356"), ("HK", "zh-TW", "18111"),
+     ("US-CA", "en-US", "988"), ("US", "zh-TW", "988")],
+)  # fmt: skip
+def test_distress_names_the_crisis_line_of_the_jurisdiction(jurisdiction, language, number):
+    currency = {"TW": "TWD", "CN": "CNY", "HK": "HKD"}.get(jurisdiction, "USD")
+    account = facts(language, jurisdiction=jurisdiction, currency=currency)
+    verified = EN_VERIFIED if language == "en-US" else ZH_VERIFIED
+    distress = "i just want to die" if language == "en-US" else "我不想活了"
+    outcome, session = run([*verified, distress], account)
+    empathy = next(u for u in session.said if u.act == acts.EMPATHY)
+    assert number in empathy.text
+    assert outcome.escalation == "distress"
+
+
+def test_a_jurisdiction_without_a_crisis_line_is_an_error():
+    with pytest.raises(ScriptError, match="no crisis line"):
+        crisis_line("ZZ", "en-US")
+
+
+def test_the_payday_sets_the_date_asked_for():
+    outcome, session = run([*ZH_VERIFIED, "好"], facts(payday=13))
+    ask = next(u for u in session.said if u.act == acts.ASK_PAYMENT)
+    assert ask.slots["due_date"] == "2026-03-13"
+    assert "3月13日星期五" in ask.text
+    assert outcome.promise is not None and outcome.promise.due_date == date(2026, 3, 13)
+
+
+def test_counts_and_amounts_are_said_in_words():
+    _, session = run([*ZH_VERIFIED, "好"], facts("zh-CN", currency="CNY", balance_minor=1_205_000))
+    state = next(u for u in session.said if u.act == acts.STATE_DEBT)
+    assert "一万两千零五十元" in state.text and "四十五天" in state.text
+
+
+def test_the_three_scripts_have_the_same_lines():
+    keys = {language: set(load_script(language).lines) for language in ("zh-TW", "zh-CN", "en-US")}
+    assert keys["zh-TW"] == keys["zh-CN"] == keys["en-US"]
+    for language in keys:
+        script = load_script(language)
+        assert set(script.variants) == {"first_reminder", "m2", "m3_plus", "hardship"}
+        assert all(variant.tone for variant in script.variants.values())
+
+
+def test_a_variant_may_only_override_base_lines():
+    text = (
+        "language: xx\nlines:\n  a: A\nvariants:\n  m2:\n    tone: firm\n    lines:\n      b: B\n"
+    )
+    with pytest.raises(ScriptError, match="unknown lines: b"):
+        parse_script(text)
+    script = parse_script(text.replace("      b: B", "      a: firmer A"))
+    assert script.line("a", "m2") == "firmer A"
+    assert script.line("a", "m3_plus") == "A"
+
+
+def test_a_settlement_is_never_below_the_floor():
+    account = facts("en-US", balance_minor=1_000_001, bounds=OfferBounds(settlement_floor_pct=0.55))
+    outcome, session = run([*EN_VERIFIED, "no", "I can pay that on friday"], account)
+    offer = next(u for u in session.said if u.act == acts.OFFER_SETTLEMENT)
+    assert offer.slots["amount_minor"] == 550_100 >= 1_000_001 * 0.55
+    assert outcome.promise is not None and outcome.promise.settlement
+    assert outcome.promise.amount_minor == 550_100
+    assert outcome.promise.due_date == date(2026, 3, 13)
+    assert outcome.concessions[0]["kind"] == "settlement_offered"

@@ -15,7 +15,7 @@ app = typer.Typer(
 
 def _register() -> None:
     # Imported here so that each module can use `app` and so that `fairdial --help` stays fast.
-    from fairdial.cli import audit, campaign, demo, nlu, policy, policy_guard, portfolio  # noqa: F401
+    from fairdial.cli import audit, campaign, chat, demo, nlu, policy, policy_guard, portfolio  # noqa: F401
 
 
 def main() -> None:

@@ -10,6 +10,7 @@ DISCLOSURE = "disclosure"  # the jurisdiction's legal disclosure
 STATE_DEBT = "state_debt"  # slots: amount_minor, currency, dpd
 ASK_PAYMENT = "ask_payment"  # slots: amount_minor, due_date
 OFFER_PLAN = "offer_plan"  # slots: months, first_payment_minor, amount_minor
+OFFER_SETTLEMENT = "offer_settlement"  # slots: amount_minor, due_date, balance_minor
 COUNTER_OFFER = "counter_offer"  # slots: amount_minor, due_date
 CONFIRM_PROMISE = "confirm_promise"  # slots: amount_minor, due_date
 CONFIRM_PLAN = "confirm_plan"  # slots: months, first_payment_minor
@@ -24,6 +25,8 @@ VOICEMAIL_MESSAGE = "voicemail_message"
 ABUSE_WARNING = "abuse_warning"
 REPROMPT = "reprompt"
 CLOSING = "closing"
+# Said instead of a sentence the utterance guard blocked; it reveals nothing and asks nothing.
+SAFE_LINE = "safe_line"
 
 ALL_ACTS = (
     GREET_DISCLOSE,
@@ -34,6 +37,7 @@ ALL_ACTS = (
     STATE_DEBT,
     ASK_PAYMENT,
     OFFER_PLAN,
+    OFFER_SETTLEMENT,
     COUNTER_OFFER,
     CONFIRM_PROMISE,
     CONFIRM_PLAN,
@@ -48,9 +52,19 @@ ALL_ACTS = (
     ABUSE_WARNING,
     REPROMPT,
     CLOSING,
+    SAFE_LINE,
 )
 
 # Acts that reveal the debt: never said before verification, to a third party or to a machine.
 DEBT_ACTS = frozenset(
-    {DISCLOSURE, STATE_DEBT, ASK_PAYMENT, OFFER_PLAN, COUNTER_OFFER, CONFIRM_PROMISE, CONFIRM_PLAN}
+    {
+        DISCLOSURE,
+        STATE_DEBT,
+        ASK_PAYMENT,
+        OFFER_PLAN,
+        OFFER_SETTLEMENT,
+        COUNTER_OFFER,
+        CONFIRM_PROMISE,
+        CONFIRM_PLAN,
+    }
 )

@@ -5,6 +5,17 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date
 
+SEGMENTS = ("first_reminder", "m2", "m3_plus")
+
+
+def segment_for(dpd: int) -> str:
+    """The script segment for days past due: M1 is a reminder, M2 firmer, M3 and later firm."""
+    if dpd <= 30:
+        return "first_reminder"
+    if dpd <= 60:
+        return "m2"
+    return "m3_plus"
+
 
 @dataclass(frozen=True)
 class OfferBounds:
@@ -18,7 +29,10 @@ class OfferBounds:
 
 @dataclass(frozen=True)
 class AccountFacts:
-    """One account as the conversation sees it. Personal fields are decrypted only for the call."""
+    """One account as the conversation sees it. Personal fields are decrypted only for the call.
+
+    `segment` picks the script variant; left out, it follows the days past due.
+    """
 
     account_ref: str
     borrower_name: str
@@ -33,3 +47,13 @@ class AccountFacts:
     today: date
     bounds: OfferBounds
     first_contact: bool = True
+    lender_name: str | None = None  # the creditor, when the company collects for someone else
+    callback_number: str | None = None  # the number the borrower is asked to call back
+    segment: str | None = None  # "first_reminder", "m2" or "m3_plus"
+    payday: int | None = None  # day of the month the borrower is paid, 1-31
+
+    def __post_init__(self) -> None:
+        if self.segment is None:
+            object.__setattr__(self, "segment", segment_for(self.dpd))
+        if self.payday is not None and not 1 <= self.payday <= 31:
+            raise ValueError(f"payday must be a day of the month, not {self.payday}")

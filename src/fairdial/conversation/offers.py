@@ -1,12 +1,16 @@
-"""The offer ladder: what the bot may ask for, accept or counter, always inside the bounds."""
+"""The offer ladder: what the bot may ask for, accept or counter, always inside the bounds.
+
+The ladder runs from the full balance, to a settlement when the product allows one (never below
+its floor), to plans: the default length first, then the longest the bounds allow.
+"""
 
 from __future__ import annotations
 
+import calendar
 import math
 from dataclasses import dataclass
 from datetime import date, timedelta
 
-from fairdial.conversation.dates import add_months
 from fairdial.conversation.facts import AccountFacts
 from fairdial.conversation.outcome import Plan
 from fairdial.money import minor_digits
@@ -24,20 +28,56 @@ class Decision:
     due_date: date
 
 
+def add_months(day: date, months: int, day_of_month: int | None = None) -> date:
+    """The same day (or `day_of_month`) `months` later, clamped to that month's last day."""
+    index = day.year * 12 + day.month - 1 + months
+    year, month = divmod(index, 12)
+    last = calendar.monthrange(year, month + 1)[1]
+    return date(year, month + 1, min(day_of_month or day.day, last))
+
+
 def latest_date(facts: AccountFacts) -> date:
     return facts.today + timedelta(days=facts.bounds.max_promise_days)
 
 
+def next_payday(facts: AccountFacts) -> date | None:
+    """The borrower's next payday from today on, if one is on file."""
+    if facts.payday is None:
+        return None
+    this_month = add_months(facts.today, 0, facts.payday)
+    return this_month if this_month >= facts.today else add_months(facts.today, 1, facts.payday)
+
+
 def ask_date(facts: AccountFacts) -> date:
+    """The date the first ask names: the next payday when it falls inside the bounds, else soon."""
+    payday = next_payday(facts)
+    if payday is not None and payday <= latest_date(facts):
+        return payday
     return facts.today + timedelta(days=min(ASK_WITHIN_DAYS, facts.bounds.max_promise_days))
+
+
+def _whole_units_up(facts: AccountFacts, amount_minor: float) -> int:
+    per_unit = 10 ** minor_digits(facts.currency)
+    return int(math.ceil(math.ceil(amount_minor) / per_unit) * per_unit)
 
 
 def min_first_payment(facts: AccountFacts) -> int:
     """The smallest first payment the lender accepts, rounded up to a whole currency unit."""
-    per_unit = 10 ** minor_digits(facts.currency)
-    raw = math.ceil(facts.balance_minor * facts.bounds.min_first_payment_pct)
-    whole = math.ceil(raw / per_unit) * per_unit
-    return min(whole, facts.balance_minor)
+    raw = facts.balance_minor * facts.bounds.min_first_payment_pct
+    return min(_whole_units_up(facts, raw), facts.balance_minor)
+
+
+def settlement_amount(facts: AccountFacts) -> int | None:
+    """The settlement the bot may offer: the floor rounded up to a whole unit, or None.
+
+    Rounding only ever goes up, so the offer is never below the floor; a floor of 100% or more
+    is no settlement at all.
+    """
+    floor_pct = facts.bounds.settlement_floor_pct
+    if floor_pct is None:
+        return None
+    amount = _whole_units_up(facts, facts.balance_minor * floor_pct)
+    return amount if amount < facts.balance_minor else None
 
 
 def judge_promise(
@@ -80,11 +120,12 @@ def build_plan(
     """Installments summing exactly to the balance; the first meets the minimum first payment.
 
     The rest is split evenly in whole currency units when the balance allows it, and the leftover
-    units go one each to the earliest installments, so the same inputs give the same plan.
+    units go one each to the earliest installments, so the same inputs give the same plan. Later
+    installments fall on the borrower's payday when one is on file.
     """
     balance = facts.balance_minor
     months = max(1, min(months, facts.bounds.max_plan_months))
-    first_due = start or ask_date(facts)
+    first_due = min(start or ask_date(facts), latest_date(facts))
     if months == 1:
         return Plan(1, ((first_due, balance),))
 
@@ -100,6 +141,7 @@ def build_plan(
     amounts = [first] + [(base + (1 if index < leftover else 0)) * step for index in range(count)]
 
     installments = tuple(
-        (add_months(first_due, index), amount) for index, amount in enumerate(amounts)
+        (add_months(first_due, index, facts.payday if index else None), amount)
+        for index, amount in enumerate(amounts)
     )
     return Plan(months, installments)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import date
+from typing import Any
 
 from fairdial.dispositions import Disposition
 
@@ -22,6 +23,7 @@ class TranscriptTurn:
 class Promise:
     amount_minor: int
     due_date: date
+    settlement: bool = False  # paying this amount settles the account for less than the balance
 
 
 @dataclass(frozen=True)
@@ -36,6 +38,15 @@ class Plan:
 
 @dataclass
 class ConversationOutcome:
+    """The call's result.
+
+    `concessions` lists what the bot gave ground on, in order: each a dict with `kind`
+    ("settlement_offered", "plan_offered", "amount_countered" or "date_countered") and the
+    amounts in minor units and ISO dates it named. `guard_events` lists every sentence the
+    utterance guard blocked: `act`, `to`, `reasons`, `matches`, `sources`, `pack_id`,
+    `pack_version` and `offset_s`, never the sentence itself.
+    """
+
     disposition: Disposition
     right_party: bool
     turns: list[TranscriptTurn] = field(default_factory=list)
@@ -46,3 +57,6 @@ class ConversationOutcome:
     summary: str = ""
     callback_at: str | None = None  # what the borrower asked for, as understood
     guard_blocks: int = 0
+    guard_events: list[dict[str, Any]] = field(default_factory=list)
+    concessions: list[dict[str, Any]] = field(default_factory=list)
+    variant: str = ""  # the script variant the call ended in, e.g. "m2" or "hardship"

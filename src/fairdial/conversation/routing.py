@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+import unicodedata
 from dataclasses import dataclass
 
 from fairdial.conversation import acts
@@ -70,10 +71,12 @@ DEBT_NEUTRAL = {
 
 # "Don't call this number / me at work": the contact point is refused, not only the call.
 _THIS_MEDIUM = re.compile(
-    r"這支|這隻|這個號碼|這個電話|手機|公司|上班|this number|this phone|my (?:cell|mobile|work)|"
+    r"這支|這隻|这支|這個號碼|这个号码|這個電話|这个电话|手機|手机|公司|上班|this number|"
+    r"this phone|my (?:cell|mobile|work)|"
     r"at work|my job|this line"
 )
 
 
-def refuses_medium(normalised_text: str) -> bool:
-    return bool(_THIS_MEDIUM.search(normalised_text))
+def refuses_medium(text: str) -> bool:
+    """True when a stop request names this number or this kind of contact, not only the call."""
+    return bool(_THIS_MEDIUM.search(unicodedata.normalize("NFKC", text).casefold()))

@@ -101,3 +101,12 @@ def amount(amount_minor: int, currency: str, language: str) -> str:
 
 def day(value: date, language: str) -> str:
     return zh_date(value) if language.startswith("zh") else en_date(value)
+
+
+def count(number: int, language: str) -> str:
+    """A plain count as said aloud: 45 -> 四十五 in Chinese, digits in English."""
+    if language == "zh-CN":
+        return zh_number(number).translate(_TO_SIMPLIFIED)
+    if language.startswith("zh"):
+        return zh_number(number)
+    return str(number)
