@@ -126,10 +126,12 @@ def _before(history: History, at: datetime) -> History:
 
 @settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(specs=st.lists(account, min_size=1, max_size=6), seed=st.integers(0, 10_000))
-def test_the_dialler_never_places_a_call_the_gate_blocks(specs, seed):
+def test_the_dialler_never_places_a_call_the_gate_blocks_nor_tells_others(specs, seed):
     targets = [_target(n, spec) for n, spec in enumerate(specs, start=1)]
     by_ref = {t.account_ref: t for t in targets}
-    channel = SimChannel(facts_for=lambda ref: (by_ref[ref].facts, {}), seed=seed)
+    channel = SimChannel(
+        facts_for=lambda ref: (by_ref[ref].facts, {}), seed=seed, keep_sessions=True
+    )
     recorder = MemoryRecorder()
     dialler = Dialler(channel, Gate(), recorder, CampaignSettings(lines=3))
 
@@ -148,3 +150,7 @@ def test_the_dialler_never_places_a_call_the_gate_blocks(specs, seed):
             continue
         again = decide(pack, _before(target.history, record.started_at), action, record.started_at)
         assert again.allowed, (target.pack_id, record.started_at, again.reasons)
+
+    # Nobody but the verified debtor heard anything about a debt: not a relative, a stranger,
+    # nor a voicemail box.
+    assert not [s for s in channel.sessions.values() if s.disclosed_to_non_debtor]

@@ -161,6 +161,8 @@ class Recorder:
                     "started_at": record.started_at,
                     "ended_at": ended,
                     "summary": outcome.summary or None,
+                    "variant": outcome.variant or None,
+                    "concessions": outcome.concessions,
                 }
             )
             turns_by_conversation.append(
@@ -186,6 +188,7 @@ class Recorder:
                         "currency": target.facts.currency,
                         "due_date": outcome.promise.due_date,
                         "status": "open",
+                        "settlement": outcome.promise.settlement,
                         "created_at": ended,
                     }
                 )
@@ -276,12 +279,16 @@ class Recorder:
                 {"attempt_id": attempt_id, "hold": kind},
                 subject=record.target.account_ref,
             )
-        if outcome.guard_blocks:
+        started = record.started_at or record.planned_at
+        for event in outcome.guard_events:
+            # The sentence itself is not kept here: only which rules stopped it, and why.
             audit.append(
                 "guard.block",
-                record.ended_at or record.planned_at,
-                {"attempt_id": attempt_id, "count": outcome.guard_blocks},
+                started + timedelta(seconds=float(event.get("offset_s") or 0.0)),
+                {"attempt_id": attempt_id, **{k: v for k, v in event.items() if k != "offset_s"}},
                 subject=record.target.account_ref,
+                pack_id=event.get("pack_id"),
+                pack_version=event.get("pack_version"),
             )
 
 

@@ -12,6 +12,7 @@ from sqlalchemy.orm import Session
 
 from fairdial.campaign.history import history_for
 from fairdial.campaign.settings import CampaignSettings, bounds_for
+from fairdial.conversation.account_facts import account_facts
 from fairdial.conversation.facts import AccountFacts
 from fairdial.policy import History
 from fairdial.store.models import (
@@ -53,14 +54,6 @@ class Target:
 def priority_of(balance_minor: int, dpd: int) -> float:
     """Larger and older debts first; the log keeps one huge balance from starving the rest."""
     return math.log10(1 + max(balance_minor, 0)) * (1 + min(dpd, 180) / 30)
-
-
-def _identity_factor(borrower: Borrower) -> tuple[str, str]:
-    if borrower.birth_date:
-        return borrower.birth_date[:4], "birth_year"
-    if borrower.national_id:
-        return borrower.national_id[-4:], "id_last4"
-    return "", "birth_year"
 
 
 def _busy_accounts(session: Session, today: date) -> set[int]:
@@ -110,19 +103,11 @@ def load_targets(
             continue
         # The first mobile, else the first number: one line per account keeps the cap simple.
         chosen = next((p for p in callable_points if p.kind == "mobile"), callable_points[0])
-        factor, factor_kind = _identity_factor(borrower)
-        facts = AccountFacts(
-            account_ref=account.ref,
-            borrower_name=borrower.name or "",
-            identity_factor=factor,
-            identity_factor_kind=factor_kind,
-            balance_minor=account.balance_minor,
-            currency=account.currency,
-            dpd=account.dpd,
-            language=borrower.language,
-            jurisdiction=account.jurisdiction,
-            company_name=settings.company_names.get(borrower.language, "Fairdial"),
+        facts = account_facts(
+            account,
+            borrower,
             today=today,
+            company_name=settings.company_names.get(borrower.language, "Fairdial"),
             bounds=bounds_for(account.product),
             first_contact=not any(a.result == "conversation" for a in attempts.get(account.id, [])),
         )

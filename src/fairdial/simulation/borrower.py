@@ -20,7 +20,15 @@ from fairdial.simulation.speech import Voice
 from fairdial.telephony.base import BotUtterance
 
 _NEGOTIATION = frozenset(
-    {"state_debt", "ask_payment", "offer_plan", "counter_offer", "confirm_promise", "confirm_plan"}
+    {
+        "state_debt",
+        "ask_payment",
+        "offer_plan",
+        "offer_settlement",
+        "counter_offer",
+        "confirm_promise",
+        "confirm_plan",
+    }
 )
 _WILLING_TO_DEAL = {Stance.WILLING, Stance.PARTIAL, Stance.PLAN_SEEKER, Stance.HARDSHIP}
 # Yes-replies whose amount, date or months come from the bot's own offer, not from the words.
@@ -67,12 +75,15 @@ class SimBorrower:
             "ask_payment": self._on_ask_payment,
             "offer_plan": self._on_offer_plan,
             "counter_offer": self._on_counter_offer,
+            # A settlement names an amount and a date, as a counter-offer does.
+            "offer_settlement": self._on_counter_offer,
             "confirm_promise": self._on_confirm_promise,
             "confirm_plan": self._on_confirm_plan,
             "ask_clarify": self._on_clarify,
             "reprompt": self._on_clarify,
             "empathy": self._on_empathy,
             "escalate": lambda slots: self._say(Intent.ACK, "ack"),
+            "safe_line": lambda slots: self._say(Intent.ACK, "ack"),
             "third_party_message": self._on_third_party_message,
             "abuse_warning": self._on_abuse_warning,
             "voicemail_message": self._on_voicemail_message,

@@ -170,6 +170,9 @@ class Conversation(Base):
     started_at: Mapped[datetime]
     ended_at: Mapped[datetime | None]
     summary: Mapped[str | None] = mapped_column(EncryptedText)
+    variant: Mapped[str | None] = mapped_column(String(32))
+    # What the bot gave ground on, in order (settlement offered, plan offered, date countered).
+    concessions: Mapped[list[Any]] = mapped_column(default=list)
 
     turns: Mapped[list[Turn]] = relationship(order_by="Turn.seq", back_populates="conversation")
 
@@ -212,6 +215,7 @@ class PromiseToPay(Base):
     currency: Mapped[str] = mapped_column(String(3))
     due_date: Mapped[date] = mapped_column(Date)
     status: Mapped[str] = mapped_column(String(16), default="open")
+    settlement: Mapped[bool] = mapped_column(Boolean, default=False)
     created_at: Mapped[datetime]
 
 

@@ -33,6 +33,7 @@ DEBT_ACTS = frozenset(
         "state_debt",
         "ask_payment",
         "offer_plan",
+        "offer_settlement",
         "counter_offer",
         "confirm_promise",
         "confirm_plan",
