@@ -92,3 +92,13 @@ def test_bad_entity_key_is_rejected(tmp_path):
     path.write_text("\n".join(lines) + "\n", encoding="utf-8")
     with pytest.raises(DatasetError, match="line 2: 'entities'"):
         read_examples(path)
+
+
+def test_the_fast_scorer_gives_scikit_learns_probabilities():
+    model = classifier.load()
+    lines = [json.loads(line) for line in HELDOUT.read_text(encoding="utf-8").splitlines()]
+    for line in lines[::7]:
+        normal = normalise(line["text"])
+        fast, reference = model.probabilities(normal), model.reference_probabilities(normal)
+        assert fast.keys() == reference.keys()
+        assert max(abs(fast[k] - reference[k]) for k in fast) < 1e-5, line["text"]

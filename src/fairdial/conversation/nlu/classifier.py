@@ -7,6 +7,7 @@ set or library retrains instead of loading a stale model.
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import logging
 import os
@@ -25,6 +26,7 @@ from sklearn.pipeline import FeatureUnion
 
 from fairdial.conversation.nlu import features
 from fairdial.conversation.nlu.dataset import TRAIN_PATH, Example, read_examples
+from fairdial.conversation.nlu.fast import FastScorer
 from fairdial.conversation.text import normalise
 
 logger = logging.getLogger(__name__)
@@ -32,6 +34,9 @@ logger = logging.getLogger(__name__)
 VALIDATION_SHARE = 0.2
 _SEED = 20260311
 _THRESHOLDS = [round(0.05 * step, 2) for step in range(2, 15)]
+
+
+_MEMO_SIZE = 8192
 
 
 @dataclass(frozen=True)
@@ -42,8 +47,27 @@ class Classifier:
 
     def probabilities(self, normal: str) -> dict[str, float]:
         """Probability per intent for one normalised turn."""
+        return dict(_probabilities(self, normal))
+
+    def reference_probabilities(self, normal: str) -> dict[str, float]:
+        """The same probabilities through scikit-learn's own transform and predict_proba."""
         row = self.model.predict_proba(self.features.transform([features.prepare(normal)]))[0]
         return dict(zip(self.model.classes_, row.tolist(), strict=True))
+
+    @functools.cached_property
+    def _scorer(self) -> FastScorer:
+        return FastScorer(self.features, self.model)
+
+    def _compute(self, normal: str) -> tuple[tuple[str, float], ...]:
+        row = self._scorer.probabilities(features.prepare(normal))
+        return tuple(zip(self._scorer.classes, row.tolist(), strict=True))
+
+
+@functools.lru_cache(maxsize=_MEMO_SIZE)
+def _probabilities(classifier: Classifier, normal: str) -> tuple[tuple[str, float], ...]:
+    # Short turns recur across calls ("好", "yes", "喂？", "可以分期嗎"); vectorising one turn
+    # costs about a millisecond, so the answers for recent turns are remembered.
+    return classifier._compute(normal)
 
 
 def _fit(examples: list[Example]) -> tuple[FeatureUnion, LogisticRegression]:
