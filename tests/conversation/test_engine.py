@@ -452,3 +452,14 @@ def test_a_settlement_is_never_below_the_floor():
     assert outcome.promise.amount_minor == 550_100
     assert outcome.promise.due_date == date(2026, 3, 13)
     assert outcome.concessions[0]["kind"] == "settlement_offered"
+
+
+@pytest.mark.parametrize(
+    ("language", "opening"),
+    [("zh-TW", "對啊，找我什麼事"), ("en-US", "yes, what is this about?")],
+)
+def test_yes_and_a_question_goes_on_to_verification(language, opening):
+    outcome, _ = run([opening, "1985", "ok" if language == "en-US" else "好"], facts(language))
+    assert bot_acts(outcome)[:3] == [acts.GREET_DISCLOSE, acts.ASK_FOR_PARTY, acts.VERIFY_IDENTITY]
+    assert outcome.right_party
+    assert debt_acts_before_verification(outcome) == []

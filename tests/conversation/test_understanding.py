@@ -163,8 +163,15 @@ def test_public_shape_in_major_units():
         "amount": 5000, "currency": "TWD", "date": "2026-03-12", "time": None, "months": None,
         "hardship": None,
     }  # fmt: skip
-    assert shown["also"] == []
+    assert shown["also"] == ["affirm"]  # it opens with 好啦
     assert 0.5 <= shown["confidence"] <= 1.0
+
+
+def test_a_yes_before_a_question_is_kept():
+    result = understand("對啊，找我什麼事", "zh-TW", TODAY)
+    assert result.intent == "ask_details"
+    assert "affirm" in result.also
+    assert "affirm" not in understand("什麼事？", "zh-TW", TODAY).also
 
 
 def test_public_keeps_cents():

@@ -40,6 +40,10 @@ async def _find_party(call: Call) -> None:
         intent = heard.intent
         if intent in ("confirm_identity", "affirm"):
             return
+        if intent in ("ask_details", "ask_identity") and {"affirm", "confirm_identity"} & set(
+            heard.also
+        ):
+            return  # "yes, what is it about?": the right person, asking why we call
         if intent == "deceased" or "deceased" in heard.also:
             await call.route("deceased")
         if intent == "wrong_number":

@@ -303,6 +303,13 @@ COMPILED: dict[str, list[tuple[re.Pattern[str], float]]] = {
 }
 
 
+# A turn that opens with yes or no before saying more: "對啊，找我什麼事", "no, who is this".
+_AFFIRM_OPENER = re.compile(
+    r"^(?:好|對|是|嗯|可以|ok|okay|yes|yeah|sure)(?:啊|呀|啦|喔|阿|的)?(?:[ ,.!?，。！？]|\b)"
+)
+_DENY_OPENER = re.compile(r"^(?:不|沒有|no\b|nope)")
+
+
 def scores(text: str) -> dict[str, float]:
     """Every intent whose rules match the normalised text, with its best weight."""
     found: dict[str, float] = {}
@@ -317,9 +324,9 @@ def scores(text: str) -> dict[str, float]:
         found["deny"] = 0.9
     elif UNCLEAR.match(short):
         found["unclear"] = 0.9
-    elif re.match(r"^(?:好|對|是|嗯|可以|ok|okay|yes|yeah|sure)\b", short):
+    elif _AFFIRM_OPENER.match(short):
         found.setdefault("affirm", 0.6)
-    elif re.match(r"^(?:不|沒有|no\b|nope)", short):
+    elif _DENY_OPENER.match(short):
         found.setdefault("deny", 0.6)
     return found
 

@@ -88,6 +88,20 @@ def _entities(
     return entities
 
 
+# Hesitations around what a person means ("嗯…對，是我…", "well, okay...") change nothing about
+# it, but they would keep anchored rules and short-answer forms from matching.
+_EDGES = " ,.!?。，！？~…"
+_LEADING_FILLER = re.compile(
+    r"^(?:(?:嗯+|欸+|呃+|啊+|喔+|哦+|噢+|那個|這個|就是|怎麼講|hmm+|uh+|um+|erm|well|so)"
+    r"(?=[ ,.!?。，！？~…])[ ,.!?。，！？~…]*)+"
+)
+
+
+def _without_hesitation(normal: str) -> str:
+    core = normal.strip(_EDGES)
+    return _LEADING_FILLER.sub("", core).strip(_EDGES) or core
+
+
 def _decide(normal: str, found: dict[str, float]) -> tuple[str, float, list[str]]:
     """Primary intent, its confidence, and the other intents the turn carries."""
     model = classifier.load()
@@ -113,6 +127,10 @@ def _decide(normal: str, found: dict[str, float]) -> tuple[str, float, list[str]
         if intent not in (primary, "unclear")
         and (probabilities[intent] >= _ALSO_AT or (intent in found and intent not in _SHORT_FORMS))
     ]
+    # "對啊，找我什麼事" asks what the call is about and, first, says yes: keep the yes.
+    for opener in ("affirm", "deny"):
+        if found.get(opener) and opener not in also and primary not in _SHORT_FORMS:
+            also.append(opener)
     return primary, round(confidence, 4), also
 
 
@@ -131,8 +149,8 @@ def understand(
     lets 發薪日 and 'payday' become dates; `currency` defaults from `lang`. Chinese in either
     script and English are read in any call, because borrowers mix them.
     """
-    normal = normalise(text)
-    if not normal.strip(" ,.!?。，！？~…"):
+    normal = _without_hesitation(normalise(text))
+    if not normal:
         return Understanding("unclear", 0.0)
 
     found = rules.scores(normal)
