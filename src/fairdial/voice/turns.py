@@ -1,0 +1,149 @@
+"""When has the borrower finished speaking? Two silence timeouts and a mid-number rule.
+
+A finished-sounding answer is taken after a short silence; while the borrower reads digits or an
+amount in groups ("0912 ... 345 ... 678") the bot waits longer, so a pause between groups is
+not mistaken for the end. Mid-number is judged from a partial transcript when one exists, else
+from the rhythm: short bursts after a question that asked for a number, or several in a row.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from enum import Enum
+
+_NUMBER_WORDS = (
+    "zero|oh|one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve|thirteen|fourteen"
+    "|fifteen|sixteen|seventeen|eighteen|nineteen|twenty|thirty|forty|fifty|sixty|seventy"
+    "|eighty|ninety|hundred|thousand|million|point|dash"
+)
+# A transcript that stops on a digit, a number word or a separator after one is mid-number.
+_MID_NUMBER = re.compile(
+    rf"(?:[0-9０-９〇零一二兩两三四五六七八九十百千萬万幺點点]|\b(?:{_NUMBER_WORDS}))"
+    r"[\s,.\-、，]*$",
+    re.IGNORECASE,
+)
+
+
+_EPSILON = 1e-6  # frame times are sums of 0.02 s steps
+
+
+def looks_mid_number(text: str) -> bool:
+    return bool(_MID_NUMBER.search(text.strip()))
+
+
+@dataclass(frozen=True)
+class TurnTimings:
+    """Every turn-taking delay, in seconds; the defaults suit phone calls."""
+
+    short_silence_s: float = 0.6  # after a finished-sounding answer
+    long_silence_s: float = 1.2  # while digits or an amount are read in groups
+    number_burst_max_s: float = 1.6  # a group of digits read aloud is a burst at most this long
+    min_speech_s: float = 0.06  # anything shorter is a click, not the start of a turn
+    max_turn_s: float = 30.0  # a monologue is cut here and answered
+    partial_after_s: float = 0.25  # silence before a partial transcript is asked for
+    # Speech over the bot this long interrupts it; with the VAD's own onset lag (about 60-90 ms
+    # for Silero) output stops within 300 ms of the first word while 150 ms coughs pass.
+    barge_in_s: float = 0.2
+    disclosure_barge_in_s: float = 0.6  # the same during a mandatory disclosure
+    preroll_s: float = 0.3  # audio kept from before speech onset, for the recogniser
+
+
+class TurnState(Enum):
+    WAITING = "waiting"  # no speech yet
+    SPEAKING = "speaking"
+    PAUSED = "paused"  # speech then silence, not long enough to end the turn
+    ENDED = "ended"
+
+
+@dataclass
+class Burst:
+    start: float
+    end: float
+
+    @property
+    def seconds(self) -> float:
+        return self.end - self.start
+
+
+class TurnDetector:
+    """Feed one speech/silence decision per frame with its frame time; it says when the turn ends.
+
+    `expect_number` is set when the bot's last question asked for digits or an amount.
+    """
+
+    def __init__(
+        self, timings: TurnTimings, *, expect_number: bool = False, frame_s: float = 0.02
+    ) -> None:
+        self.timings = timings
+        self.expect_number = expect_number
+        self.frame_s = frame_s
+        self.bursts: list[Burst] = []
+        self.state = TurnState.WAITING
+        self._run_start: float | None = None  # start of the current run of speech frames
+        self._partial: str | None = None
+        self._partial_bursts = 0  # bursts the partial transcript covers
+
+    @property
+    def speech_started_at(self) -> float | None:
+        return self.bursts[0].start if self.bursts else None
+
+    @property
+    def speech_ended_at(self) -> float | None:
+        return self.bursts[-1].end if self.bursts else None
+
+    def hint_text(self, partial: str) -> None:
+        """A transcript of the speech so far; it decides mid-number until more speech comes."""
+        self._partial = partial
+        self._partial_bursts = len(self.bursts)
+
+    def mid_number(self) -> bool:
+        if self._partial is not None and self._partial_bursts == len(self.bursts):
+            return looks_mid_number(self._partial)
+        if not self.bursts:
+            return False
+        short = [b.seconds <= self.timings.number_burst_max_s for b in self.bursts]
+        if self.expect_number and short[-1]:
+            return True
+        return len(short) >= 2 and all(short[-2:])
+
+    def silence_needed(self) -> float:
+        t = self.timings
+        return t.long_silence_s if self.mid_number() else t.short_silence_s
+
+    def push(self, speech: bool, at: float) -> TurnState:
+        """`at` is the frame's start time; a speech frame covers [at, at + frame_s)."""
+        if self.state is TurnState.ENDED:
+            return self.state
+        if speech:
+            self._on_speech(at)
+        else:
+            self._on_silence(at)
+        return self.state
+
+    def _on_speech(self, at: float) -> None:
+        if self._run_start is None:
+            self._run_start = at
+        run = at + self.frame_s - self._run_start
+        if self.state is not TurnState.SPEAKING and run < self.timings.min_speech_s - _EPSILON:
+            return
+        if self.state is not TurnState.SPEAKING:
+            self.bursts.append(Burst(self._run_start, at + self.frame_s))
+        else:
+            self.bursts[-1].end = at + self.frame_s
+        self.state = TurnState.SPEAKING
+        if at + self.frame_s - self.bursts[0].start >= self.timings.max_turn_s - _EPSILON:
+            self.state = TurnState.ENDED
+
+    def _on_silence(self, at: float) -> None:
+        self._run_start = None
+        if self.state is TurnState.WAITING:
+            return
+        self.state = TurnState.PAUSED
+        if at + self.frame_s - self.bursts[-1].end >= self.silence_needed() - _EPSILON:
+            self.state = TurnState.ENDED
+
+    def silence_so_far(self, at: float) -> float:
+        if not self.bursts or self.state is TurnState.SPEAKING:
+            return 0.0
+        return at + self.frame_s - self.bursts[-1].end

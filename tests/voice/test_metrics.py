@@ -1,0 +1,47 @@
+import asyncio
+
+from prometheus_client import CollectorRegistry
+
+from fairdial.telephony.base import BotUtterance
+from fairdial.voice.loopback import Reply
+from fairdial.voice.metrics import TurnClock, VoiceMetrics
+
+from .support import make_session
+
+
+def test_turn_clock_splits_the_response_time():
+    clock = TurnClock(speech_ended=10.0, turn_ended=10.6, heard=10.9)
+    clock.say_called = 11.0
+    clock.first_chunk = 11.25
+    turn = clock.finish(first_frame=11.26)
+    assert turn.as_dict() == {
+        "end_of_turn_s": 0.6,
+        "asr_s": 0.3,
+        "decision_s": 0.1,
+        "tts_first_chunk_s": 0.25,
+        "total_s": 1.26,
+    }
+
+
+def test_session_records_turns_and_exports_histograms():
+    registry = CollectorRegistry()
+
+    async def call():
+        session, _, clock = make_session(
+            [Reply([1.0], at=0.5)], ["hello?"], stt_delay_s=0.3, metrics=VoiceMetrics(registry)
+        )
+        heard = await session.listen()
+        await clock.sleep(0.05)  # the engine deciding
+        await session.say(BotUtterance("Hello, this is Harbor Financial.", "greet_disclose"))
+        await session.hangup()
+        return session, heard
+
+    session, heard = asyncio.run(call())
+    assert heard is not None and heard.text == "hello?"
+    [turn] = session.turn_metrics
+    assert abs(turn.end_of_turn_s - 0.6) < 0.03
+    assert abs(turn.asr_s - 0.3) < 0.03
+    assert abs(turn.decision_s - 0.05) < 0.03
+    assert abs(turn.total_s - 0.95) < 0.06
+    assert registry.get_sample_value("fairdial_voice_response_seconds_count") == 1
+    assert registry.get_sample_value("fairdial_voice_asr_seconds_sum") == turn.asr_s
