@@ -11,10 +11,11 @@ from __future__ import annotations
 import json
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
+from functools import lru_cache
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from fairdial.policy.facts import Attempt, Facts, Inconvenient, facts_for
+from fairdial.policy.facts import Facts, Inconvenient, facts_for
 from fairdial.policy.history import Action, ContactPointInfo, History
 from fairdial.policy.packs import CapRule, PolicyPack
 from fairdial.policy.reasons import Flag, Reason
@@ -23,6 +24,16 @@ from fairdial.policy.zones import ONE_DAY, day_start, local_instant, zone
 # Beyond this the search gives up and reports no allowed instant rather than guess one.
 SEARCH_HORIZON = timedelta(days=400)
 MAX_STEPS = 2000
+
+# Enum member lookups cost more than a module constant, and every decision needs some of these.
+_OUTSIDE_HOURS = Reason.OUTSIDE_HOURS.value
+_INCONVENIENT_TIME = Reason.INCONVENIENT_TIME.value
+_INCONVENIENT_PLACE = Reason.INCONVENIENT_PLACE.value
+_QUIET_PERIOD = Reason.CONVERSATION_QUIET_PERIOD.value
+_NO_AI_VOICE_CONSENT = Reason.NO_AI_VOICE_CONSENT.value
+_THIRD_PARTY_LIMIT = Reason.THIRD_PARTY_LIMIT.value
+_HARASSMENT_PATTERN = Flag.HARASSMENT_PATTERN.value
+_OVERRIDE_USED = Flag.OVERRIDE_USED.value
 
 
 class PolicyInputError(ValueError):
@@ -66,7 +77,8 @@ class _Block:
     until: datetime | None  # None: no passage of time lifts it
 
 
-@dataclass(frozen=True, slots=True)
+# Not frozen, for the cost of building one per decision; nothing changes it once built.
+@dataclass(slots=True)
 class _Context:
     pack: PolicyPack
     action: Action
@@ -88,7 +100,7 @@ def decide(pack: PolicyPack, history: History, action: Action, at: datetime) -> 
     lifted = _lift(context, blocks)
     flags = _flags(context, moment)
     if lifted:
-        flags.append(Flag.OVERRIDE_USED.value)
+        flags.append(_OVERRIDE_USED)
 
     if not blocks:
         sources = [*pack.gate_sources, *_flag_sources(context, flags)]
@@ -103,10 +115,12 @@ def decide(pack: PolicyPack, history: History, action: Action, at: datetime) -> 
             at=at,
         )
 
-    sources = [block.source for block in blocks] + _flag_sources(context, flags)
+    sources = [block.source for block in blocks]
+    if flags:
+        sources += _flag_sources(context, flags)
     return Decision(
         allowed=False,
-        reasons=tuple(dict.fromkeys(block.reason for block in blocks)),
+        reasons=tuple(dict.fromkeys([block.reason for block in blocks])),
         flags=tuple(flags),
         next_allowed_at=_next_allowed(context, moment, blocks),
         sources=tuple(dict.fromkeys(sources)),
@@ -123,27 +137,42 @@ def _context(pack: PolicyPack, history: History, action: Action, moment: datetim
     if not action.debts and action.to == "borrower":
         raise PolicyInputError("a call to the borrower must name at least one debt")
 
-    borrower = tuple(zone(name) for name in history.borrower_timezones)
     # Every zone the records point to is a place the borrower may be (comment 6(b)(1)(i)-2),
     # including the area codes of the numbers this call does not dial.
-    others = (name for cp in history.contact_points.values() for name in cp.timezones)
-    numbers = (*contact_point.timezones, *others)
-    window = tuple(dict.fromkeys((*borrower, *(zone(n) for n in numbers))))
-    if not window and pack.default_timezone:
-        window = (zone(pack.default_timezone),)
-    if not window:
-        raise PolicyInputError("no time zone known for the borrower or the contact point")
-
-    day_zone = borrower[0] if borrower else window[0]
+    if len(history.contact_points) == 1:
+        numbers = tuple(contact_point.timezones)  # the dialled number is the only one
+    else:
+        others = (name for cp in history.contact_points.values() for name in cp.timezones)
+        numbers = (*contact_point.timezones, *others)
+    window, borrower, day_zone = _zones(
+        tuple(history.borrower_timezones), numbers, pack.default_timezone
+    )
     return _Context(
         pack=pack,
         action=action,
         contact_point=contact_point,
         window_zones=window,
-        borrower_zones=borrower or window,
+        borrower_zones=borrower,
         day_zone=day_zone,
         facts=facts_for(history, pack, moment, day_zone),
     )
+
+
+# Keyed by zone names, which repeat across a whole portfolio.
+@lru_cache(maxsize=4096)
+def _zones(
+    borrower_names: tuple[str, ...], number_names: tuple[str, ...], default: str | None
+) -> tuple[tuple[ZoneInfo, ...], tuple[ZoneInfo, ...], ZoneInfo]:
+    """The zones the window must hold in, the borrower's zones, and the zone that counts days."""
+    borrower = tuple(zone(name) for name in borrower_names)
+    window = tuple(dict.fromkeys((*borrower, *(zone(name) for name in number_names))))
+    if not window and default:
+        window = (zone(default),)
+    if not window:
+        raise PolicyInputError("no time zone known for the borrower or the contact point")
+
+    day_zone = borrower[0] if borrower else window[0]
+    return window, borrower or window, day_zone
 
 
 def _next_allowed(context: _Context, moment: datetime, blocks: list[_Block]) -> datetime | None:
@@ -153,10 +182,12 @@ def _next_allowed(context: _Context, moment: datetime, blocks: list[_Block]) -> 
     for _ in range(MAX_STEPS):
         if not blocks:
             return current
-        untils = [block.until for block in blocks]
-        if any(until is None for until in untils):
-            return None
-        candidate = max(until for until in untils if until is not None)
+        untils: list[datetime] = []
+        for block in blocks:
+            if block.until is None:
+                return None
+            untils.append(block.until)
+        candidate = max(untils)
         # Every bound is strictly later than the instant it was computed at; this only guards
         # against a daylight-saving corner producing a bound that does not move forward.
         current = candidate if candidate > current else current + timedelta(seconds=1)
@@ -178,28 +209,31 @@ def _blocks(context: _Context, moment: datetime) -> list[_Block]:
         revoked = facts.ai_revoked_all or context.contact_point.id in facts.ai_revoked
         if revoked or not context.contact_point.ai_voice_consent:
             source = pack.ai_voice_source or "artificial voice consent"
-            blocks.append(_Block(Reason.NO_AI_VOICE_CONSENT.value, source, None))
+            blocks.append(_Block(_NO_AI_VOICE_CONSENT, source, None))
 
     window_block = _window(context, moment)
     if window_block is not None:
         blocks.append(window_block)
 
+    # Caps and the quiet period count calendar days in the frequency zone.
+    today = moment.astimezone(context.day_zone).toordinal()
     if action.to == "third_party":
         third = _third_party(context)
         if third is not None:
             blocks.append(third)
         for cap in pack.caps:
-            cap_block = _third_party_cap(context, cap, moment) if cap.scope == "debt" else None
+            cap_block = _third_party_cap(context, cap, today) if cap.scope == "debt" else None
             if cap_block is not None:
                 blocks.append(cap_block)
         return blocks
 
-    blocks.extend(_inconvenient(context, moment))
+    if facts.inconvenient:
+        blocks.extend(_inconvenient(context, moment))
     for cap in pack.caps:
-        cap_block = _cap(context, cap, moment)
+        cap_block = _cap(context, cap, moment, today)
         if cap_block is not None:
             blocks.append(cap_block)
-    quiet = _quiet_period(context, moment)
+    quiet = _quiet_period(context, moment, today)
     if quiet is not None:
         blocks.append(quiet)
     return blocks
@@ -221,7 +255,7 @@ def _window(context: _Context, moment: datetime) -> _Block | None:
     latest: datetime | None = None
     for tz in context.window_zones:
         local = moment.astimezone(tz)
-        clock = local.time().replace(tzinfo=None)
+        clock = local.time()  # naive, as the window's bounds are
         if window.start <= clock < window.end:
             continue
         opens_on = local.date() if clock < window.start else local.date() + ONE_DAY
@@ -229,7 +263,7 @@ def _window(context: _Context, moment: datetime) -> _Block | None:
         latest = opening if latest is None or opening > latest else latest
     if latest is None:
         return None
-    return _Block(Reason.OUTSIDE_HOURS.value, window.source, latest)
+    return _Block(_OUTSIDE_HOURS, window.source, latest)
 
 
 def _inconvenient(context: _Context, moment: datetime) -> list[_Block]:
@@ -239,7 +273,7 @@ def _inconvenient(context: _Context, moment: datetime) -> list[_Block]:
     for spec in context.facts.inconvenient:
         if spec.place is not None and spec.place != place:
             continue
-        reason = Reason.INCONVENIENT_PLACE.value if spec.place else Reason.INCONVENIENT_TIME.value
+        reason = _INCONVENIENT_PLACE if spec.place else _INCONVENIENT_TIME
         if not spec.days and spec.start is None:
             blocks.extend(_inconvenient_always(spec, reason, source, context, moment))
             continue
@@ -292,33 +326,18 @@ def _in_force(spec: Inconvenient, day: date) -> bool:
     return spec.through is None or day <= spec.through
 
 
-def _cap(context: _Context, cap: CapRule, moment: datetime) -> _Block | None:
+def _cap(context: _Context, cap: CapRule, moment: datetime, today: int) -> _Block | None:
     tz = context.day_zone
-    today = moment.astimezone(tz).toordinal()
     first_day = today - cap.days + 1
-    attempts = [
-        attempt
-        for attempt in context.facts.attempts
-        if attempt.day >= first_day and attempt.result in cap.counts
-    ]
+    facts = context.facts
     if cap.scope == "borrower":
-        days = [
-            attempt.day
-            for attempt in attempts
-            if not (cap.consent_excludes and attempt.consented_all)
-        ]
-        return _over_cap(cap, days, tz)
+        return _over_cap(cap, facts.counted_days(cap, None), first_day, tz)
 
     latest: datetime | None = None
     for debt in context.action.debts:
         if cap.consent_excludes and _consent_covers(context, moment, debt):
             continue
-        days = [
-            attempt.day
-            for attempt in attempts
-            if debt in attempt.debts and not (cap.consent_excludes and _excluded(attempt, debt))
-        ]
-        block = _over_cap(cap, days, tz)
+        block = _over_cap(cap, facts.counted_days(cap, debt), first_day, tz)
         if block is None or block.until is None:
             continue
         until = block.until
@@ -330,30 +349,23 @@ def _cap(context: _Context, cap: CapRule, moment: datetime) -> _Block | None:
     return _Block(cap.code, cap.source, latest)
 
 
-def _over_cap(cap: CapRule, days: list[int], tz: ZoneInfo) -> _Block | None:
-    if len(days) < cap.limit:
+def _over_cap(cap: CapRule, days: list[int], first_day: int, tz: ZoneInfo) -> _Block | None:
+    """Block when `limit` of the counted `days` (latest first) fall on or after `first_day`."""
+    if len(days) < cap.limit or days[cap.limit - 1] < first_day:
         return None
-    days.sort(reverse=True)
     # The call becomes possible on the day the cap-th most recent attempt leaves the window.
     clears = days[cap.limit - 1] + cap.days
     return _Block(cap.code, cap.source, day_start(datetime.fromordinal(clears).date(), tz))
 
 
-def _excluded(attempt: Attempt, debt: str) -> bool:
-    return attempt.consented_all or debt in attempt.consented_debts
-
-
-def _quiet_period(context: _Context, moment: datetime) -> _Block | None:
+def _quiet_period(context: _Context, moment: datetime, today: int) -> _Block | None:
     quiet = context.pack.quiet_period
     if quiet is None or not context.facts.conversations:
         return None
     tz = context.day_zone
-    today = moment.astimezone(tz).toordinal()
     latest: datetime | None = None
     for debt in context.action.debts:
-        last = max(
-            (day for day, debts in context.facts.conversations if debt in debts), default=None
-        )
+        last = context.facts.last_conversation(debt)
         if last is None or today > last + quiet.days - 1:
             continue
         if _consent_covers(context, moment, debt):
@@ -363,7 +375,7 @@ def _quiet_period(context: _Context, moment: datetime) -> _Block | None:
         latest = until if latest is None or until > latest else latest
     if latest is None:
         return None
-    return _Block(Reason.CONVERSATION_QUIET_PERIOD.value, quiet.source, latest)
+    return _Block(_QUIET_PERIOD, quiet.source, latest)
 
 
 def _consent_covers(context: _Context, moment: datetime, debt: str) -> bool:
@@ -399,16 +411,16 @@ def _third_party(context: _Context) -> _Block | None:
     )
     if reached < rule.limit:
         return None
-    return _Block(Reason.THIRD_PARTY_LIMIT.value, rule.source, None)
+    return _Block(_THIRD_PARTY_LIMIT, rule.source, None)
 
 
-def _third_party_cap(context: _Context, cap: CapRule, moment: datetime) -> _Block | None:
+def _third_party_cap(context: _Context, cap: CapRule, today: int) -> _Block | None:
     """The call frequency also protects a third party (comment 14(b)(2)(i)-1.iii).
 
     Their calls are counted per number, whatever debt they were about.
     """
     tz = context.day_zone
-    first_day = moment.astimezone(tz).toordinal() - cap.days + 1
+    first_day = today - cap.days + 1
     days = [
         day
         for event in context.facts.third_party
@@ -416,14 +428,15 @@ def _third_party_cap(context: _Context, cap: CapRule, moment: datetime) -> _Bloc
         and event.result in cap.counts
         and (day := event.at.astimezone(tz).toordinal()) >= first_day
     ]
-    return _over_cap(cap, days, tz)
+    days.sort(reverse=True)
+    return _over_cap(cap, days, first_day, tz)
 
 
 def _flags(context: _Context, moment: datetime) -> list[str]:
     rule = context.pack.harassment
     if rule is None or not context.facts.machine:
         return []
-    span = timedelta(minutes=rule.minutes)
+    span = _minutes(rule.minutes)
     times = context.facts.machine.get(context.action.contact_point, [])
     recent = 0
     for instant in reversed(times):
@@ -432,18 +445,27 @@ def _flags(context: _Context, moment: datetime) -> list[str]:
         recent += 1
     # Calling again now could make the pattern: the number just went unanswered or to voicemail.
     if recent + 1 >= rule.count:
-        return [Flag.HARASSMENT_PATTERN.value]
+        return [_HARASSMENT_PATTERN]
     bursts = context.facts.bursts
-    if bursts and bursts[-1] >= moment - timedelta(days=7):
-        return [Flag.HARASSMENT_PATTERN.value]
+    if bursts and bursts[-1] >= moment - _SEVEN_DAYS:
+        return [_HARASSMENT_PATTERN]
     return []
+
+
+_SEVEN_DAYS = timedelta(days=7)
+
+
+@lru_cache(maxsize=64)
+def _minutes(count: int) -> timedelta:
+    # Building a timedelta from keywords costs more than looking one up.
+    return timedelta(minutes=count)
 
 
 def _flag_sources(context: _Context, flags: list[str]) -> list[str]:
     sources: list[str] = []
     pack = context.pack
-    if Flag.HARASSMENT_PATTERN.value in flags and pack.harassment is not None:
+    if _HARASSMENT_PATTERN in flags and pack.harassment is not None:
         sources.append(pack.harassment.source)
-    if Flag.OVERRIDE_USED.value in flags and context.action.override in pack.overrides:
+    if _OVERRIDE_USED in flags and context.action.override in pack.overrides:
         sources.append(pack.overrides[context.action.override].source)
     return sources

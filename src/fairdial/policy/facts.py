@@ -12,7 +12,7 @@ from datetime import date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
 from fairdial.policy.history import Event, History
-from fairdial.policy.packs import PolicyPack
+from fairdial.policy.packs import CapRule, PolicyPack
 from fairdial.policy.zones import day_start
 
 
@@ -54,7 +54,9 @@ class Consent:
         )
 
 
-@dataclass(frozen=True, slots=True)
+# Not frozen: a plan builds one per call in every history, and a frozen dataclass takes about
+# four times as long to build. Nothing changes an attempt once built.
+@dataclass(slots=True)
 class Attempt:
     at: datetime
     day: int  # ordinal of the local calendar day in the frequency zone
@@ -89,35 +91,108 @@ class Facts:
     machine: dict[str | None, list[datetime]] = field(default_factory=dict)
     bursts: list[datetime] = field(default_factory=list)
     inconvenient: list[Inconvenient] = field(default_factory=list)
+    # Answers worked out on first use: the search for the next allowed instant asks them again at
+    # every step, and they depend only on the events.
+    _counted: dict[tuple[frozenset[str], bool, str | None], list[int]] = field(
+        default_factory=dict, init=False, repr=False, compare=False
+    )
+    _last_conversation: dict[str, int | None] = field(
+        default_factory=dict, init=False, repr=False, compare=False
+    )
+
+    def counted_days(self, cap: CapRule, debt: str | None) -> list[int]:
+        """The local days of the attempts `cap` counts, latest first.
+
+        `debt` None counts for the whole borrower; a debt counts only the attempts about it.
+        Attempts a consent excludes are left out when the cap says so.
+        """
+        counts, excludes = cap.counts, cap.consent_excludes
+        key = (counts, excludes, debt)
+        days = self._counted.get(key)
+        if days is not None:
+            return days
+
+        if debt is None:
+            days = [
+                attempt.day
+                for attempt in self.attempts
+                if attempt.result in counts and not (excludes and attempt.consented_all)
+            ]
+        else:
+            days = [
+                attempt.day
+                for attempt in self.attempts
+                if attempt.result in counts
+                and debt in attempt.debts
+                and not (excludes and (attempt.consented_all or debt in attempt.consented_debts))
+            ]
+        days.sort(reverse=True)
+        self._counted[key] = days
+        return days
+
+    def last_conversation(self, debt: str) -> int | None:
+        """The local day of the latest conversation about `debt`, if there was one."""
+        if debt not in self._last_conversation:
+            self._last_conversation[debt] = max(
+                (day for day, debts in self.conversations if debt in debts), default=None
+            )
+        return self._last_conversation[debt]
 
 
 def facts_for(history: History, pack: PolicyPack, at: datetime, tz: ZoneInfo) -> Facts:
     """The facts from every event at or before `at`, cached on the history until it changes."""
-    count = bisect_right([event.at for event in history.events], at) if history.events else 0
+    events = history.events
+    # Most decisions come after the last event, and then every event counts.
+    if not events or at >= events[-1].at:
+        count = len(events)
+    else:
+        count = bisect_right(events, at, key=_event_time)
     key = (count, pack.id, pack.version, tz.key)
     cached = history._cache.get(key)
     if cached is None:
-        cached = _build(history.events[:count], pack, tz)
+        cached = _build(events[:count], pack, tz)
         history._cache[key] = cached
     return cached
 
 
+def _event_time(event: Event) -> datetime:
+    return event.at
+
+
 def _build(events: list[Event], pack: PolicyPack, tz: ZoneInfo) -> Facts:
     facts = Facts()
-    revocations = [event.at for event in events if event.kind == "consent_revoked"]
-    misdirected = {e.contact_point for e in events if e.kind == "misdirected" and e.contact_point}
-    facts.misdirected = {cp for cp in misdirected if cp is not None}
-    conversations = _conversations(events, pack, facts.misdirected)
-    machine_results = pack.harassment.results if pack.harassment is not None else frozenset()
+    # Attempts are nearly every event; the other kinds are few and read first, because an
+    # attempt's consent exclusion needs every consent known.
+    others = [event for event in events if event.kind != "attempt"]
+    if others:
+        _read_others(facts, events, others, pack, tz)
+    _read_attempts(facts, events, pack, tz)
+
+    if pack.harassment is not None and facts.machine:
+        facts.bursts = _bursts(facts.machine, pack.harassment.count, pack.harassment.minutes)
+    return facts
+
+
+def _read_others(
+    facts: Facts, events: list[Event], others: list[Event], pack: PolicyPack, tz: ZoneInfo
+) -> None:
+    """Holds, consents, revocations, misdirected numbers and inconvenient times."""
+    revocations = [event.at for event in others if event.kind == "consent_revoked"]
+    facts.misdirected = {
+        e.contact_point for e in others if e.kind == "misdirected" and e.contact_point
+    }
+    conversations: list[tuple[datetime, frozenset[str]]] | None = None
     active_holds: dict[str, None] = {}
 
-    for event in events:
+    for event in others:
         kind = event.kind
         if kind == "hold" and event.hold:
             active_holds[event.hold] = None
         elif kind == "hold_released" and event.hold:
             active_holds.pop(event.hold, None)
         elif kind == "consent" and pack.consent_days > 0:
+            if conversations is None:
+                conversations = _conversations(events, pack, facts.misdirected)
             revoked = next((moment for moment in revocations if moment >= event.at), None)
             # Regulation F counts the day the consent is received as the first of seven days.
             last_day = event.at.astimezone(tz).date() + timedelta(days=pack.consent_days)
@@ -146,42 +221,42 @@ def _build(events: list[Event], pack: PolicyPack, tz: ZoneInfo) -> Facts:
                     through=event.through,
                 )
             )
+    facts.holds = list(active_holds)
+
+
+def _read_attempts(facts: Facts, events: list[Event], pack: PolicyPack, tz: ZoneInfo) -> None:
+    """Calls to the borrower (counted per local day in `tz`) and calls to third parties."""
+    misdirected = facts.misdirected
+    consents = facts.consents
+    machine_results = pack.harassment.results if pack.harassment is not None else frozenset()
+    quiet = pack.quiet_period
+    inbound_is_conversation = quiet is not None and quiet.inbound_is_conversation
 
     for event in events:
-        if event.kind != "attempt" or event.contact_point in facts.misdirected:
+        if event.kind != "attempt" or event.contact_point in misdirected:
             continue
         if event.to == "third_party":
             facts.third_party.append(event)
             continue
-        if event.result in machine_results:
-            facts.machine.setdefault(event.contact_point, []).append(event.at)
-        day = event.at.astimezone(tz).toordinal()
+        at, result = event.at, event.result
+        if result in machine_results:
+            facts.machine.setdefault(event.contact_point, []).append(at)
+        day = at.astimezone(tz).toordinal()
         debts = frozenset(event.debts)
-        if _is_conversation(event, pack):
+        if result == "conversation" or (result == "inbound" and inbound_is_conversation):
             facts.conversations.append((day, debts))
-        if event.result == "inbound":
+        if result == "inbound":
             continue
-        consented = frozenset(
-            debt
-            for debt in debts
-            if any(consent.covers(event.at, debt, tz) for consent in facts.consents)
-        )
-        facts.attempts.append(
-            Attempt(
-                at=event.at,
-                day=day,
-                contact_point=event.contact_point,
-                debts=debts,
-                result=event.result or "",
-                consented_debts=consented,
-                consented_all=bool(debts) and consented == debts,
+        if consents:
+            consented = frozenset(
+                debt for debt in debts if any(c.covers(at, debt, tz) for c in consents)
             )
+            consented_all = bool(debts) and consented == debts
+        else:
+            consented, consented_all = _NO_DEBTS, False
+        facts.attempts.append(
+            Attempt(at, day, event.contact_point, debts, result or "", consented, consented_all)
         )
-
-    facts.holds = list(active_holds)
-    if pack.harassment is not None:
-        facts.bursts = _bursts(facts.machine, pack.harassment.count, pack.harassment.minutes)
-    return facts
 
 
 def _bursts(machine: dict[str | None, list[datetime]], count: int, minutes: int) -> list[datetime]:
@@ -215,4 +290,5 @@ def _is_conversation(event: Event, pack: PolicyPack) -> bool:
     return event.result == "inbound" and quiet is not None and quiet.inbound_is_conversation
 
 
+_NO_DEBTS: frozenset[str] = frozenset()
 _WEEKDAY_NUMBER = {"mon": 0, "tue": 1, "wed": 2, "thu": 3, "fri": 4, "sat": 5, "sun": 6}
