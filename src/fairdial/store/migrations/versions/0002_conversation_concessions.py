@@ -14,15 +14,17 @@ depends_on = None
 
 
 def upgrade() -> None:
-    with op.batch_alter_table("conversation") as batch:
-        batch.add_column(sa.Column("variant", sa.String(length=32), nullable=True))
-        batch.add_column(
-            sa.Column("concessions", sa.JSON(), nullable=False, server_default=sa.text("'[]'"))
-        )
-    with op.batch_alter_table("promise_to_pay") as batch:
-        batch.add_column(
-            sa.Column("settlement", sa.Boolean(), nullable=False, server_default=sa.false())
-        )
+    # Plain ADD COLUMN, not a batch rebuild: SQLite adds a column with a constant default in
+    # place, while rebuilding a table that others reference would trip their foreign keys.
+    op.add_column("conversation", sa.Column("variant", sa.String(length=32), nullable=True))
+    op.add_column(
+        "conversation",
+        sa.Column("concessions", sa.JSON(), nullable=False, server_default=sa.text("'[]'")),
+    )
+    op.add_column(
+        "promise_to_pay",
+        sa.Column("settlement", sa.Boolean(), nullable=False, server_default=sa.false()),
+    )
 
 
 def downgrade() -> None:
