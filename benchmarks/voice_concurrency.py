@@ -53,8 +53,7 @@ def engines(kind: str) -> tuple[SpeechToText, TextToSpeech]:
         return FakeSpeechToText(list(LINES)), FakeTextToSpeech()
     # The real engines are built in voice/asr and voice/tts; this is the hook to plug them in.
     try:
-        from fairdial.voice.asr import default_speech_to_text  # type: ignore[attr-defined]
-        from fairdial.voice.tts import default_text_to_speech  # type: ignore[attr-defined]
+        from fairdial.voice.factory import default_speech_to_text, default_text_to_speech
     except ImportError as error:
         raise SystemExit(f"--engines real needs fairdial.voice.asr and .tts: {error}") from error
     return default_speech_to_text(), default_text_to_speech()

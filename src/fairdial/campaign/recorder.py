@@ -8,6 +8,7 @@ real; a channel with real calls passes `batch_size=1`, committing each attempt a
 from __future__ import annotations
 
 import logging
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
@@ -37,6 +38,10 @@ from fairdial.store.models import Disposition as DispositionRow
 from fairdial.telephony.base import CallResult
 
 log = logging.getLogger("fairdial.campaign")
+
+# Per-turn voice latency is kept on the conversation once the store has a column for it
+# (issue 5); until then it stays on `AttemptRecord.extra["latency"]` for the caller.
+STORES_LATENCY = "latency" in Conversation.__table__.columns
 
 
 @dataclass
@@ -71,15 +76,27 @@ def remember(record: AttemptRecord) -> None:
 
 
 class Recorder:
-    def __init__(self, store: Store, campaign_id: int, batch_size: int = 200) -> None:
+    def __init__(
+        self,
+        store: Store,
+        campaign_id: int,
+        batch_size: int = 200,
+        annotate: Callable[[AttemptRecord], None] | None = None,
+    ) -> None:
         self._store = store
+        self._annotate = annotate
         self._campaign_id = campaign_id
         self._batch_size = batch_size
         self._buffer: list[AttemptRecord] = []
         self.written = 0
 
     def add(self, record: AttemptRecord) -> None:
-        """Buffer a finished attempt; its target's history is brought up to date at once."""
+        """Buffer a finished attempt; its target's history is brought up to date at once.
+
+        `annotate`, when given, first adds what the channel measured (e.g. latency).
+        """
+        if self._annotate is not None:
+            self._annotate(record)
         remember(record)
         self._buffer.append(record)
         if len(self._buffer) >= self._batch_size:
@@ -152,19 +169,20 @@ class Recorder:
             if outcome is None or record.started_at is None:
                 continue
             ended = record.ended_at or record.started_at
-            conversations.append(
-                {
-                    "attempt_id": attempt_id,
-                    "language": target.facts.language,
-                    "script": f"collection/{target.facts.language}",
-                    "right_party": outcome.right_party,
-                    "started_at": record.started_at,
-                    "ended_at": ended,
-                    "summary": outcome.summary or None,
-                    "variant": outcome.variant or None,
-                    "concessions": outcome.concessions,
-                }
-            )
+            row = {
+                "attempt_id": attempt_id,
+                "language": target.facts.language,
+                "script": f"collection/{target.facts.language}",
+                "right_party": outcome.right_party,
+                "started_at": record.started_at,
+                "ended_at": ended,
+                "summary": outcome.summary or None,
+                "variant": outcome.variant or None,
+                "concessions": outcome.concessions,
+            }
+            if STORES_LATENCY:
+                row["latency"] = record.extra.get("latency")
+            conversations.append(row)
             turns_by_conversation.append(
                 [
                     {

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 from datetime import UTC, date, datetime, timedelta
 
@@ -11,14 +12,18 @@ from sqlalchemy import func, select
 
 from fairdial.campaign.dialler import DayStats, Dialler
 from fairdial.campaign.gate import Gate
-from fairdial.campaign.recorder import Recorder
+from fairdial.campaign.recorder import AttemptRecord, Recorder
 from fairdial.campaign.settings import CampaignSettings
 from fairdial.campaign.targets import Target, load_targets
 from fairdial.store import Store
 from fairdial.store.models import CallAttempt, Campaign
-from fairdial.telephony.sim import SimChannel
+from fairdial.telephony.base import Channel
+from fairdial.telephony.sim import FactsLookup, SimChannel
 
 log = logging.getLogger("fairdial.campaign")
+
+# Builds the campaign's channel from the account lookup and the seed; SimChannel by default.
+ChannelFactory = Callable[[FactsLookup, int], Channel]
 
 
 @dataclass(frozen=True)
@@ -29,6 +34,7 @@ class RunOptions:
     limit: int | None = None  # call at most this many accounts (best first)
     name: str = "campaign"
     settings: CampaignSettings = field(default_factory=CampaignSettings)
+    channel: ChannelFactory | None = None  # e.g. simulated borrowers in audio (sim_audio.py)
 
 
 @dataclass
@@ -76,10 +82,15 @@ async def run_campaign_async(
     progress = progress or Progress()
     start = options.start or default_start(store)
     began = datetime.now(UTC)
+    targets_by_ref: dict[str, Target] = {}
+    make_channel = options.channel or SimChannel
+    channel = make_channel(
+        lambda ref: (targets_by_ref[ref].facts, targets_by_ref[ref].attributes), options.seed
+    )
     with store.transaction() as session:
         campaign = Campaign(
             name=options.name,
-            channel="sim",
+            channel=channel.name,
             seed=options.seed,
             start_date=start,
             days=options.days,
@@ -93,12 +104,7 @@ async def run_campaign_async(
     log.info("campaign started", extra={"campaign_id": campaign_id, "days": options.days})
 
     gate = Gate()
-    recorder = Recorder(store, campaign_id)
-    targets_by_ref: dict[str, Target] = {}
-    channel = SimChannel(
-        facts_for=lambda ref: (targets_by_ref[ref].facts, targets_by_ref[ref].attributes),
-        seed=options.seed,
-    )
+    recorder = Recorder(store, campaign_id, annotate=_annotator(channel))
     dialler = Dialler(channel, gate, recorder, options.settings, on_attempt=progress.attempt_done)
 
     days: list[tuple[date, DayStats]] = []
@@ -126,6 +132,27 @@ async def run_campaign_async(
         campaign.finished_at = datetime.now(UTC)
     elapsed = (datetime.now(UTC) - began).total_seconds()
     return RunSummary(campaign_id, start, days, gate.decisions, elapsed)
+
+
+def _annotator(channel: Channel) -> Callable[[AttemptRecord], None] | None:
+    """What a channel that measures its calls adds to each record: latency, recording path."""
+    finish = getattr(channel, "finish", None)
+    if finish is None:
+        return None
+
+    def annotate(record: AttemptRecord) -> None:
+        if record.started_at is None:
+            return
+        # The dialler names each attempt "<account ref>#<attempts so far>" when it dials.
+        attempt_ref = f"{record.target.account_ref}#{record.target.attempts_total}"
+        call = finish(attempt_ref, record.disposition.value)
+        if call is None:
+            return
+        record.extra["latency"] = call.latency()
+        if call.recording is not None:
+            record.extra["recording"] = str(call.recording)
+
+    return annotate
 
 
 def replace_today(target: Target, day: date) -> Target:

@@ -11,18 +11,22 @@ from sqlalchemy import select
 
 from fairdial.audit.verify import verify
 from fairdial.campaign.runner import RunOptions
+from fairdial.campaign.settings import CampaignSettings
 from fairdial.cli import app
 from fairdial.cli.campaign import print_report, run_with_progress
 from fairdial.cli.common import console, fail
 from fairdial.cli.portfolio import print_import_report
 from fairdial.config import Settings
 from fairdial.portfolio import PortfolioReadError, import_portfolio
-from fairdial.portfolio.generate import generate_portfolio
+from fairdial.portfolio.generate import Mix, generate_portfolio
 from fairdial.reporting.kpi import kpis
+from fairdial.reporting.latency import latency_figures
 from fairdial.store import Store, open_store
 from fairdial.store.models import CallAttempt, Conversation
 
 DEMO_HOME = Path("fairdial-demo")
+# The voice demo calls a handful of accounts: half in the US, a quarter each in Taiwan and China.
+VOICE_MIX = Mix(mainland=0.25, us=0.5)
 
 
 def _fresh_store(home: Path) -> Store:
@@ -65,9 +69,21 @@ def demo_command(
     days: Annotated[int, typer.Option(min=1, max=30, help="Days of calling.")] = 3,
     seed: Annotated[int, typer.Option(help="Seed for the portfolio and the borrowers.")] = 1,
     home: Annotated[Path, typer.Option(help="The demo's working folder.")] = DEMO_HOME,
+    voice: Annotated[
+        bool,
+        typer.Option(
+            "--voice",
+            help="Call a few accounts in audio with the offline speech engines; "
+            "recordings go to <home>/calls/.",
+        ),
+    ] = False,
+    calls: Annotated[int, typer.Option(min=2, max=40, help="Accounts called with --voice.")] = 8,
 ) -> None:
     """Import a portfolio, run a simulated campaign, and report: all in a fresh local store."""
     home.mkdir(parents=True, exist_ok=True)
+    if voice:
+        _voice_demo(home, calls, seed)
+        return
     store = _fresh_store(home)
     try:
         if portfolio is not None:
@@ -101,3 +117,81 @@ def demo_command(
             raise typer.Exit(1)
     finally:
         store.close()
+
+
+def _voice_demo(home: Path, calls: int, seed: int) -> None:
+    """A one-day campaign over the simulated channel in audio, with the real offline engines."""
+    # Imported here: the speech engines load their models, which the text demo never needs.
+    from fairdial.simulation.voiced import default_borrower_voices
+    from fairdial.telephony.sim_audio import SimAudioChannel
+    from fairdial.voice.factory import SpeechToTextByLanguage, default_speech_to_text
+    from fairdial.voice.tts.by_language import ByLanguage
+    from fairdial.voice.tts.espeak import EspeakTextToSpeech
+    from fairdial.voice.tts.piper import PiperTextToSpeech
+
+    store = _fresh_store(home)
+    recordings = home / "calls"
+    for old in recordings.glob("*.wav"):
+        old.unlink()
+    try:
+        source = generate_portfolio(home / "portfolio.csv", calls, seed, VOICE_MIX)
+        print_import_report(import_portfolio(store, source, "csv"))
+
+        console.print("loading speech engines (whisper tiny.en and base, piper, espeak-ng)")
+        english = PiperTextToSpeech()
+        bot_tts = ByLanguage({"en": english, "zh": EspeakTextToSpeech()})
+        stt = SpeechToTextByLanguage(
+            {"en": default_speech_to_text(model="tiny.en"), "zh": default_speech_to_text()}
+        )
+        voices = default_borrower_voices(english)
+        made: list[SimAudioChannel] = []
+
+        def channel(facts_for, channel_seed):  # type: ignore[no-untyped-def]
+            made.append(
+                SimAudioChannel(
+                    facts_for,
+                    channel_seed,
+                    stt=stt,
+                    tts=bot_tts,
+                    voices=voices,
+                    recordings=recordings,
+                )
+            )
+            return made[0]
+
+        options = RunOptions(
+            days=1,
+            seed=seed,
+            start=date.today(),
+            name="demo-voice",
+            settings=CampaignSettings(lines=1),
+            channel=channel,
+        )
+        summary = run_with_progress(store, options)
+        with store.session() as session:
+            figures = kpis(session, summary.campaign_id)
+        print_report(figures, f"voice demo campaign on {summary.start}")
+        finished = made[0].finished if made else []
+        _print_voice_calls(finished)
+        console.print(
+            f"{summary.attempts} calls, {len(finished)} answered, in {summary.elapsed_s:.1f} s. "
+            f"Recordings (borrower left, bot right) are in {recordings}/."
+        )
+    finally:
+        store.close()
+
+
+def _print_voice_calls(finished: list) -> None:  # type: ignore[type-arg]
+    for call in finished:
+        console.rule(f"{call.attempt_ref} ({call.language}): {call.disposition}")
+        for index, turn in enumerate(call.turn_metrics, start=1):
+            console.print(
+                f"turn {index}: {turn.total_s * 1000:5.0f} ms = end of turn "
+                f"{turn.end_of_turn_s * 1000:.0f} + asr {turn.asr_s * 1000:.0f} + decision "
+                f"{turn.decision_s * 1000:.0f} + tts {turn.tts_first_chunk_s * 1000:.0f} (+ queue)",
+                highlight=False,
+            )
+    turns = [turn.as_dict() for call in finished for turn in call.turn_metrics]
+    figures = latency_figures(turns)
+    if figures:
+        print_report(figures, "voice response latency, ms (median, p95)")

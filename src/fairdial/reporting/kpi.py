@@ -9,6 +9,7 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from fairdial.money import to_major
+from fairdial.reporting.latency import latency_figures, stored_turns
 from fairdial.store.models import (
     CallAttempt,
     Conversation,
@@ -36,7 +37,8 @@ def _scoped(query: Any, column: Any, campaign_id: int | None) -> Any:
 def kpis(session: Session, campaign_id: int | None = None) -> dict[str, Any]:
     """Attempts, contact and promise rates, commitments, hand-offs and blocks, as plain numbers.
 
-    Rates are per placed attempt (RPC rate) and per right-party contact (PTP rate).
+    Rates are per placed attempt (RPC rate) and per right-party contact (PTP rate). When voice
+    calls recorded their latency, `voice_*_ms` give its median and p95 per part.
     """
     attempt_rows = session.execute(
         _scoped(
@@ -82,7 +84,7 @@ def kpis(session: Session, campaign_id: int | None = None) -> dict[str, Any]:
         blocked_by_reason.update(row.reasons or ["unspecified"])
     results = Counter(row.result for row in placed)
 
-    return {
+    figures = {
         "campaign_id": campaign_id,
         "attempts": len(placed),
         "attempts_blocked": len(blocked),
@@ -103,3 +105,5 @@ def kpis(session: Session, campaign_id: int | None = None) -> dict[str, Any]:
         "holds_by_kind": dict(sorted(holds)),
         "blocked_by_reason": dict(sorted(blocked_by_reason.items())),
     }
+    figures.update(latency_figures(stored_turns(session, campaign_id)))
+    return figures
