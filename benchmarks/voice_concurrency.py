@@ -26,6 +26,7 @@ from fairdial.conversation.engine import converse
 from fairdial.voice.audio.clock import MonotonicClock
 from fairdial.voice.audio.g711 import ulaw_decode
 from fairdial.voice.engines import FakeSpeechToText, FakeTextToSpeech, SpeechToText, TextToSpeech
+from fairdial.voice.factory import default_speech_to_text, default_text_to_speech
 from fairdial.voice.loopback import LoopbackTransport, LoopedRecording, Reply, ScriptedFarEnd
 from fairdial.voice.playback import PromptCache
 from fairdial.voice.session import VoiceSession
@@ -51,11 +52,6 @@ class CallResult:
 def engines(kind: str) -> tuple[SpeechToText, TextToSpeech]:
     if kind == "fake":
         return FakeSpeechToText(list(LINES)), FakeTextToSpeech()
-    # The real engines are built in voice/asr and voice/tts; this is the hook to plug them in.
-    try:
-        from fairdial.voice.factory import default_speech_to_text, default_text_to_speech
-    except ImportError as error:
-        raise SystemExit(f"--engines real needs fairdial.voice.asr and .tts: {error}") from error
     return default_speech_to_text(), default_text_to_speech()
 
 
