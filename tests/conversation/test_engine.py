@@ -181,11 +181,22 @@ def test_wrong_number(line, language):
 
 
 @pytest.mark.parametrize("language", ["zh-TW", "en-US", "zh-CN"])
-def test_machine_gets_limited_content_voicemail(language):
-    outcome, session = run([], facts(language), answered_by="machine")
+def test_a_us_machine_gets_only_a_limited_content_message(language):
+    # A Chinese-speaking borrower in California: the US pack allows a limited-content message.
+    account = facts(language, jurisdiction="US-CA", currency="USD", balance_minor=1_205_000)
+    outcome, session = run([], account, answered_by="machine")
     assert outcome.disposition == Disposition.VOICEMAIL_LEFT
     assert bot_acts(outcome) == [acts.VOICEMAIL_MESSAGE]
     assert_no_debt_words(outcome)
+    assert session.hung_up
+
+
+@pytest.mark.parametrize("language", ["zh-TW", "zh-CN"])
+def test_a_taiwan_or_mainland_machine_hears_nothing(language):
+    account = facts(language, jurisdiction="TW" if language == "zh-TW" else "CN")
+    outcome, session = run([], account, answered_by="machine")
+    assert outcome.disposition == Disposition.VOICEMAIL_NO_MESSAGE
+    assert bot_acts(outcome) == []
     assert session.hung_up
 
 
@@ -322,7 +333,7 @@ def test_the_guard_knows_who_is_listening():
     ]
 
     voicemail = BlockingGuard()
-    run([], answered_by="machine", guard=voicemail)
+    run([], facts("en-US"), answered_by="machine", guard=voicemail)
     assert [c.to for c in voicemail.contexts] == ["voicemail"]
 
     us = BlockingGuard()

@@ -3,7 +3,7 @@
 import pytest
 
 from fairdial.policy import load_pack
-from fairdial.policy.guard import guard
+from fairdial.policy.guard import GuardContext, guard
 
 TW_BLOCKED = [
     ("你再不還錢，警察就會來抓你。", ("threat",)),
@@ -190,3 +190,17 @@ def test_a_clause_with_a_new_amount_is_converted_like_the_first() -> None:
     second = guard("您的欠款是4500元，后果自负。", "zh-CN", load_pack("CN"))
 
     assert first.matches == second.matches == ("threat.violence",)
+
+
+@pytest.mark.parametrize(
+    "disclosure",
+    ["這是債務催收人員的來電。", "这是债务催收人员的来电。", "這是催收債務的來電。"],
+)
+def test_a_chinese_collector_disclosure_lets_a_us_debt_be_named(disclosure: str) -> None:
+    undisclosed = GuardContext(disclosed=False)
+    sentence = disclosure + "您的帳款尚有$40未繳。"
+
+    assert guard(sentence, "zh-TW", load_pack("US"), undisclosed).allowed is True
+    assert guard("您的帳款尚有$40未繳。", "zh-TW", load_pack("US"), undisclosed).reasons == (
+        "missing_disclosure",
+    )

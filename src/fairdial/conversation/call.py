@@ -23,6 +23,7 @@ from fairdial.conversation.routing import DEBT_NEUTRAL, ROUTES, refuses_medium
 from fairdial.conversation.script import Script, crisis_line
 from fairdial.conversation.understanding import Understanding, understand
 from fairdial.dispositions import Disposition
+from fairdial.policy.packs import PolicyPack
 from fairdial.telephony.base import BotUtterance, CallSession
 
 LISTEN_TIMEOUT_S = 8.0
@@ -47,12 +48,19 @@ class CallOver(Exception):
 
 class Call:
     def __init__(
-        self, session: CallSession, facts: AccountFacts, script: Script, guard: SentenceGuard
+        self,
+        session: CallSession,
+        facts: AccountFacts,
+        script: Script,
+        guard: SentenceGuard,
+        pack: PolicyPack | None = None,
     ) -> None:
         self.session = session
         self.facts = facts
         self.script = script
         self.guard = guard
+        # The account's policy pack: the recording notice and the voicemail follow it.
+        self.pack = pack
         self.lang = facts.language
         self.variant = facts.segment or ""
         self.outcome = ConversationOutcome(disposition=Disposition.HUNG_UP, right_party=False)

@@ -1,7 +1,8 @@
 """The conversation engine: greet, find the borrower, verify, disclose, negotiate, route.
 
 Every sentence passes the utterance guard of the account's policy pack before it is spoken
-(see call.py); the debt is named only to the verified borrower.
+(see call.py); the debt is named only to the verified borrower. The pack also decides whether
+the greeting says the call is recorded and what, if anything, is left on an answering machine.
 """
 
 from __future__ import annotations
@@ -20,6 +21,8 @@ from fairdial.conversation.outcome import ConversationOutcome
 from fairdial.conversation.routing import ROUTES
 from fairdial.conversation.script import Script, load_script
 from fairdial.dispositions import Disposition
+from fairdial.policy import load_pack
+from fairdial.policy.packs import PolicyPack
 from fairdial.telephony.base import CallSession
 
 logger = logging.getLogger("fairdial.conversation")
@@ -31,9 +34,21 @@ VERIFY_TRIES = 2
 _UNVERIFIED_ROUTES = frozenset(ROUTES) - {"refuse", "stalled", "low_confidence"}
 
 
+def greeting_key(pack: PolicyPack | None) -> str:
+    """The greeting line: with the recording notice wherever the pack asks for it at first contact.
+
+    A pack without a `recording` section gets the notice: saying it costs nothing, leaving it out
+    where every party must consent is unlawful.
+    """
+    recording = pack.recording if pack is not None else None
+    if recording is None or recording.announce_at_first_contact:
+        return "greet_disclose_recorded"
+    return "greet_disclose"
+
+
 async def _find_party(call: Call) -> None:
     name = call.facts.borrower_name
-    await call.say("greet_disclose", acts.GREET_DISCLOSE)
+    await call.say(greeting_key(call.pack), acts.GREET_DISCLOSE)
     await call.say("ask_for_party", acts.ASK_FOR_PARTY, name=name)
     while True:
         heard = await call.hear()
@@ -119,12 +134,18 @@ async def _disclose(call: Call) -> None:
     )
 
 
+async def _voicemail(call: Call) -> NoReturn:
+    """A limited-content message where the pack allows one; otherwise hang up saying nothing."""
+    rule = call.pack.voicemail if call.pack is not None else None
+    if rule is not None and rule.allowed == "limited_content":
+        await call.end(Disposition.VOICEMAIL_LEFT, ("voicemail_message", acts.VOICEMAIL_MESSAGE))
+    await call.end(Disposition.VOICEMAIL_NO_MESSAGE)
+
+
 async def _run(call: Call) -> ConversationOutcome:
     try:
         if call.session.answered_by == "machine":
-            await call.end(
-                Disposition.VOICEMAIL_LEFT, ("voicemail_message", acts.VOICEMAIL_MESSAGE)
-            )
+            await _voicemail(call)
         await _find_party(call)
         await _verify(call)
         await _disclose(call)
@@ -184,12 +205,14 @@ async def converse(
 ) -> ConversationOutcome:
     """Hold one collection conversation on a connected call and report what came of it.
 
-    `guard` defaults to the utterance guard under the policy pack of `facts.jurisdiction`.
+    `guard` defaults to the utterance guard under the policy pack of `facts.jurisdiction`; the
+    same pack decides the recording notice and the voicemail.
     """
     call = Call(
         session,
         facts,
         script or load_script(facts.language),
         guard or pack_guard(facts.jurisdiction),
+        pack=load_pack(facts.jurisdiction),
     )
     return await _run(call)

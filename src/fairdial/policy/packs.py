@@ -1,7 +1,12 @@
 """Policy packs: one jurisdiction's contact rules, read from YAML, each number with its source.
 
 `US-XX` packs start from the federal `US` pack and add the state's own rules; a state with no
-file of its own gets the federal rules unchanged. Parsed packs are cached.
+file of its own gets the federal rules unchanged and is taken to need only one party's consent to
+record a call. Parsed packs are cached.
+
+Besides what the decision engine reads, a pack says how calls are recorded (`recording`), what
+may be left on a voicemail (`voicemail`), why third parties are called (`third_party`) and which
+personal-data law applies (`personal_data`); the conversation reads these.
 """
 
 from __future__ import annotations
@@ -64,6 +69,8 @@ class ThirdPartyRule:
     limit: int
     counts: frozenset[str]
     source: str
+    purpose: str = "locate_only"
+    reveal_debt: bool = False
 
 
 @dataclass(frozen=True, slots=True)
@@ -71,6 +78,41 @@ class HarassmentRule:
     results: frozenset[str]
     count: int
     minutes: int
+    source: str
+
+
+@dataclass(frozen=True, slots=True)
+class RecordingRule:
+    """How long call recordings are kept, and whether the borrower must hear that they are made."""
+
+    retention_days: int
+    retention_source: str
+    all_party_consent: bool
+    consent_source: str
+    announce_at_first_contact: bool
+
+
+VOICEMAIL_KINDS: tuple[str, ...] = ("limited_content", "none")
+
+
+@dataclass(frozen=True, slots=True)
+class VoicemailRule:
+    """What may be left on an answering machine: a limited-content message, or nothing at all."""
+
+    allowed: str
+    content: tuple[str, ...]
+    source: str
+    # (count, minutes) of the pack's harassment alarm, when that alarm counts voicemails.
+    max_per_number_window: tuple[int, int] | None
+
+
+@dataclass(frozen=True, slots=True)
+class PersonalDataRule:
+    """The personal-data law of the jurisdiction and what fairdial does to keep to it."""
+
+    law: str
+    share_with_third_parties: bool
+    handling: str
     source: str
 
 
@@ -103,6 +145,10 @@ class PolicyPack:
     limitations: tuple[str, ...]
     # What an allowed decision cites: the rules every borrower call is checked against.
     gate_sources: tuple[str, ...]
+    # Read by the conversation, not by the decision engine; None in a pack file without them.
+    recording: RecordingRule | None = None
+    voicemail: VoicemailRule | None = None
+    personal_data: PersonalDataRule | None = None
 
     def hold_source(self, kind: str) -> str:
         return self.holds.get(kind, "hold recorded on the account")
@@ -122,7 +168,13 @@ def load_pack(pack_id: str) -> PolicyPack:
     raw = _builtin_raw(pack_id)
     if raw is None:
         # A state with no rules of its own beyond the federal ones.
-        raw = {"id": pack_id, "extends": "US", "name": f"United States, {pack_id[3:]}"}
+        raw = {
+            "id": pack_id,
+            "extends": "US",
+            "name": f"United States, {pack_id[3:]}",
+            # Every all-party-consent state has a file; the rest record on one party's consent.
+            "recording": {"announce_at_first_contact": False},
+        }
     return _build(_merge(raw), origin=pack_id)
 
 
@@ -138,6 +190,8 @@ def load_pack_file(path: str | Path) -> PolicyPack:
 
 
 _KNOWN = frozenset(pack_ids())
+# Sections a child pack merges key by key rather than replacing whole.
+_SECTIONS = frozenset({"recording", "voicemail", "personal_data"})
 
 
 def _builtin_raw(pack_id: str) -> dict[str, Any] | None:
@@ -163,6 +217,9 @@ def _merge(raw: dict[str, Any]) -> dict[str, Any]:
     for key, value in raw.items():
         if key in ("extends", "add_caps", "limitations"):
             continue
+        if key in _SECTIONS and isinstance(value, dict):
+            # A state changes one fact of a section (say, all-party consent) and keeps the rest.
+            value = {**(merged.get(key) or {}), **value}
         merged[key] = value
     merged["caps"] = [*merged.get("caps", []), *raw.get("add_caps", [])]
     merged["limitations"] = [*merged.get("limitations", []), *raw.get("limitations", [])]
@@ -250,6 +307,8 @@ def _build_unchecked(raw: dict[str, Any]) -> PolicyPack:
             limit=int(third["limit"]),
             counts=_results(third["counts"], "third_party.counts"),
             source=_source(third["source"]),
+            purpose=_third_party_purpose(third),
+            reveal_debt=_never_true(third, "reveal_debt", "third_party"),
         ),
         harassment=None
         if harassment is None
@@ -265,7 +324,81 @@ def _build_unchecked(raw: dict[str, Any]) -> PolicyPack:
         else "a time or place the borrower named as inconvenient, recorded on the account",
         gate_sources=tuple(dict.fromkeys(gate_sources)),
         limitations=tuple(str(item) for item in raw.get("limitations", [])),
+        recording=_recording(raw.get("recording")),
+        voicemail=_voicemail(raw.get("voicemail"), harassment),
+        personal_data=_personal_data(raw.get("personal_data")),
     )
+
+
+def _recording(raw: dict[str, Any] | None) -> RecordingRule | None:
+    if raw is None:
+        return None
+    days = int(raw["retention_days"])
+    if days < 1:
+        raise PackError("recording.retention_days must be at least 1")
+    all_party = bool(raw["all_party_consent"])
+    announce = bool(raw.get("announce_at_first_contact", all_party))
+    if all_party and not announce:
+        # Where every party must consent, a recorded call without the notice is unlawful.
+        raise PackError("recording: all-party consent needs announce_at_first_contact")
+    return RecordingRule(
+        retention_days=days,
+        retention_source=_source(raw["retention_source"]),
+        all_party_consent=all_party,
+        consent_source=_source(raw["consent_source"]),
+        announce_at_first_contact=announce,
+    )
+
+
+def _voicemail(
+    raw: dict[str, Any] | None, harassment: dict[str, Any] | None
+) -> VoicemailRule | None:
+    if raw is None:
+        return None
+    allowed = str(raw["allowed"])
+    if allowed not in VOICEMAIL_KINDS:
+        raise PackError(f"voicemail.allowed {allowed!r} must be one of {list(VOICEMAIL_KINDS)}")
+    content = tuple(str(item) for item in raw.get("content", []))
+    if allowed == "none" and content:
+        raise PackError("voicemail: a pack that allows no message lists no message content")
+
+    window: tuple[int, int] | None = None
+    per_number = raw.get("max_per_number_window")
+    if per_number is not None:
+        if per_number != "harassment" or harassment is None:
+            raise PackError("voicemail.max_per_number_window may only name the harassment rule")
+        window = (int(harassment["count"]), int(harassment["minutes"]))
+    return VoicemailRule(
+        allowed=allowed,
+        content=content,
+        source=_source(raw["source"]),
+        max_per_number_window=window,
+    )
+
+
+def _personal_data(raw: dict[str, Any] | None) -> PersonalDataRule | None:
+    if raw is None:
+        return None
+    return PersonalDataRule(
+        law=" ".join(str(raw["law"]).split()),
+        share_with_third_parties=_never_true(raw, "share_with_third_parties", "personal_data"),
+        handling=" ".join(str(raw["handling"]).split()),
+        source=_source(raw["source"]),
+    )
+
+
+def _third_party_purpose(raw: dict[str, Any]) -> str:
+    purpose = str(raw.get("purpose", "locate_only"))
+    if purpose != "locate_only":
+        raise PackError(f"third_party.purpose {purpose!r}: only 'locate_only' is supported")
+    return purpose
+
+
+def _never_true(raw: dict[str, Any], key: str, where: str) -> bool:
+    """A flag the conversation cannot honour when true: saying so beats pretending."""
+    if bool(raw.get(key, False)):
+        raise PackError(f"{where}.{key}: fairdial never does this; the guard blocks it")
+    return False
 
 
 def _cap(item: dict[str, Any]) -> CapRule:
