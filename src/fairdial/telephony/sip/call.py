@@ -1,0 +1,120 @@
+"""One outbound SIP call inside PJSUA2, reporting its progress to the event loop.
+
+Every method here runs on PJSUA2's thread (see `endpoint`), except `onDtmfDigit`, which PJMEDIA
+calls from its RTP thread when an RFC 4733 telephone-event ends.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import time
+from collections.abc import Callable
+from typing import Any
+
+import pjsua2 as pj
+
+from fairdial.telephony.events import CallEvent, CallEventKind
+from fairdial.telephony.sip.media import BridgePort, SipAudio
+from fairdial.telephony.sip.progress import ended_event, provisional_event
+
+logger = logging.getLogger("fairdial.telephony")
+
+# States in which the INVITE has a 2xx answer, so the far end's audio is the callee's own.
+_ANSWERED_STATES = (pj.PJSIP_INV_STATE_CONNECTING, pj.PJSIP_INV_STATE_CONFIRMED)
+
+
+class CallWatcher:
+    """The event loop's side of a call: PJSUA2 threads only post to it."""
+
+    def __init__(self, loop: asyncio.AbstractEventLoop, audio: SipAudio) -> None:
+        self.loop = loop
+        self.audio = audio
+        self.call_id = ""
+        self.events: asyncio.Queue[CallEvent] = asyncio.Queue()
+        self.transfers: asyncio.Queue[tuple[int, bool]] = asyncio.Queue()
+
+    def post(self, event: CallEvent) -> None:
+        self.loop.call_soon_threadsafe(self.events.put_nowait, event)
+
+    def post_transfer(self, status_code: int, final: bool) -> None:
+        self.loop.call_soon_threadsafe(self.transfers.put_nowait, (status_code, final))
+
+
+class SipCall(pj.Call):
+    """An INVITE we sent; `release` is called (later, on the same thread) once it ended."""
+
+    def __init__(
+        self, account: pj.Account, watcher: CallWatcher, release: Callable[[SipCall], None]
+    ) -> None:
+        super().__init__(account)
+        self.watcher = watcher
+        self.canceled = False  # we withdrew it before an answer
+        self._release = release
+        self._port: BridgePort | None = None
+        self._connected: set[int] = set()
+        self._answered_at: float | None = None
+        self._ringing = False
+
+    def onCallState(self, prm: Any) -> None:
+        info = self.getInfo()
+        if not self.watcher.call_id:
+            self.watcher.call_id = info.callIdString
+
+        if info.state == pj.PJSIP_INV_STATE_EARLY and not self._ringing:
+            event = provisional_event(info.lastStatusCode, self.watcher.call_id)
+            if event is not None:
+                self._ringing = True
+                self.watcher.post(event)
+        elif info.state == pj.PJSIP_INV_STATE_CONFIRMED and self._answered_at is None:
+            self._answered_at = time.monotonic()
+            self._connect_audio(info)
+            self.watcher.post(CallEvent(CallEventKind.ANSWERED, self.watcher.call_id))
+        elif info.state == pj.PJSIP_INV_STATE_DISCONNECTED:
+            self.watcher.post(self._ended(info.lastStatusCode))
+            release = self._release
+            # PJSIP still uses this call until the callback returns; free it afterwards.
+            release(self)
+
+    def onCallMediaState(self, prm: Any) -> None:
+        info = self.getInfo()
+        if info.state in _ANSWERED_STATES:
+            self._connect_audio(info)
+
+    def onDtmfDigit(self, prm: Any) -> None:
+        self.watcher.audio.digit_heard(prm.digit)
+
+    def onCallTransferStatus(self, prm: Any) -> None:
+        # NOTIFYs carry the REFER's outcome as a sipfrag status line (RFC 3515 §2.4.5).
+        self.watcher.post_transfer(prm.statusCode, prm.finalNotify)
+        if prm.finalNotify:
+            prm.cont = False
+
+    def disconnect_audio(self) -> None:
+        """Take the bridge port out of the conference; it is freed with this call."""
+        self._port = None
+        self._connected.clear()
+
+    def _connect_audio(self, info: Any) -> None:
+        for index, media in enumerate(info.media):
+            if media.type != pj.PJMEDIA_TYPE_AUDIO or index in self._connected:
+                continue
+            if media.status != pj.PJSUA_CALL_MEDIA_ACTIVE:
+                continue
+            if self._port is None:
+                self._port = BridgePort(self.watcher.audio)
+            stream = self.getAudioMedia(index)
+            stream.startTransmit(self._port)
+            self._port.startTransmit(stream)
+            self._connected.add(index)
+            logger.debug("sip audio connected", extra={"call_id": self.watcher.call_id})
+
+    def _ended(self, status_code: int) -> CallEvent:
+        if self._answered_at is not None:
+            duration = time.monotonic() - self._answered_at
+            return ended_event(
+                status_code, self.watcher.call_id, answered=True, duration_s=duration
+            )
+        if self.canceled:
+            return CallEvent(CallEventKind.CANCELED, self.watcher.call_id)
+        return ended_event(status_code, self.watcher.call_id, answered=False)

@@ -1,0 +1,224 @@
+"""SIP peers a test starts on loopback: baresip as a phone, and a tiny responder for final codes.
+
+baresip is configured in a temp dir: one account that auto-answers (or rings forever), plays a
+tone WAV or echoes what it hears, and takes console commands (DTMF keys, /hangup) over UDP.
+"""
+
+from __future__ import annotations
+
+import math
+import os
+import shutil
+import socket
+import struct
+import subprocess
+import threading
+import time
+import wave
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+
+import pytest
+
+BARESIP_MODULES = Path("/usr/lib/baresip/modules")
+REQUIRE_SERVICES = os.environ.get("FAIRDIAL_REQUIRE_SERVICES") == "1"
+
+
+def require_baresip() -> str:
+    """baresip's path; skips the test without it (fails with FAIRDIAL_REQUIRE_SERVICES=1)."""
+    path = shutil.which("baresip")
+    if path is None or not BARESIP_MODULES.is_dir():
+        message = "baresip is not installed (apt-get install baresip)"
+        if REQUIRE_SERVICES:
+            pytest.fail(message)
+        pytest.skip(message)
+    return path
+
+
+def free_port(kind: int = socket.SOCK_DGRAM) -> int:
+    with socket.socket(socket.AF_INET, kind) as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+def write_tone(path: Path, seconds: float = 10.0, hz: float = 440.0) -> None:
+    """A 16-bit 8 kHz mono sine WAV at about a quarter of full scale."""
+    samples = (
+        int(8000 * math.sin(2 * math.pi * hz * n / 8000)) for n in range(int(8000 * seconds))
+    )
+    with wave.open(str(path), "wb") as out:
+        out.setnchannels(1)
+        out.setsampwidth(2)
+        out.setframerate(8000)
+        out.writeframes(b"".join(struct.pack("<h", s) for s in samples))
+
+
+class Baresip:
+    """A running baresip with one account `user`; `command` types keys into its console."""
+
+    def __init__(
+        self, process: subprocess.Popen[bytes], sip_port: int, console_port: int, log: Path
+    ):
+        self.process = process
+        self.sip_port = sip_port
+        self.console_port = console_port
+        self.log = log
+
+    def uri(self, user: str) -> str:
+        return f"sip:{user}@127.0.0.1:{self.sip_port}"
+
+    def command(self, keys: str) -> None:
+        with socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as sock:
+            sock.sendto(keys.encode(), ("127.0.0.1", self.console_port))
+
+    def wait_log(self, text: str, timeout_s: float = 5.0) -> bool:
+        deadline = time.monotonic() + timeout_s
+        while time.monotonic() < deadline:
+            if text in self.log.read_text(errors="replace"):
+                return True
+            time.sleep(0.05)
+        return False
+
+
+@contextmanager
+def baresip(
+    tmp: Path, user: str, *, answer: str = "auto", audio: str = "tone"
+) -> Iterator[Baresip]:
+    """Start baresip in `tmp` with one account; `audio` is 'tone' (plays a 440 Hz WAV) or 'echo'."""
+    binary = require_baresip()
+    tone = tmp / "tone.wav"
+    write_tone(tone)
+    sip_port, console_port = free_port(), free_port()
+    source = f"aufile,{tone}" if audio == "tone" else "aubridge,echo"
+    player = "aubridge,echo" if audio == "echo" else "aubridge,sink"
+    (tmp / "config").write_text(
+        "\n".join(
+            [
+                f"sip_listen 127.0.0.1:{sip_port}",
+                "net_interface 127.0.0.1",
+                f"audio_source {source}",
+                f"audio_player {player}",
+                f"audio_alert {player}",
+                "audio_srate 8000",
+                "audio_channels 1",
+                "rtp_ports 30000-39999",
+                f"module_path {BARESIP_MODULES}",
+                "module g711.so",
+                "module aufile.so",
+                "module aubridge.so",
+                "module cons.so",
+                f"cons_listen 127.0.0.1:{console_port}",
+                "module_app account.so",
+                "module_app menu.so",
+                "",
+            ]
+        )
+    )
+    (tmp / "accounts").write_text(
+        f"<sip:{user}@127.0.0.1>;regint=0;answermode={answer};audio_codecs=PCMU,PCMA\n"
+    )
+    log = tmp / "baresip.log"
+    with log.open("wb") as out:
+        process = subprocess.Popen(
+            [binary, "-f", str(tmp)], stdin=subprocess.DEVNULL, stdout=out, stderr=subprocess.STDOUT
+        )
+    peer = Baresip(process, sip_port, console_port, log)
+    try:
+        if not peer.wait_log("baresip is ready"):
+            raise RuntimeError(f"baresip did not start: {log.read_text(errors='replace')}")
+        yield peer
+    finally:
+        process.terminate()
+        try:
+            process.wait(timeout=5)
+        except subprocess.TimeoutExpired:
+            process.kill()
+            process.wait()
+
+
+class StatusResponder:
+    """A SIP UAS on loopback UDP that answers every INVITE with 180 then `status`, and REGISTER
+    with 200 (RFC 3261 §8.2.6, §10.3); enough to see how a dial reads each final response."""
+
+    def __init__(self, status: int, reason: str) -> None:
+        self.status = status
+        self.reason = reason
+        self.registers = 0
+        self.invites = 0
+        self._sock = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+        self._sock.bind(("127.0.0.1", 0))
+        self._sock.settimeout(0.1)
+        self.port = self._sock.getsockname()[1]
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._serve, daemon=True)
+
+    def __enter__(self) -> StatusResponder:
+        self._thread.start()
+        return self
+
+    def __exit__(self, *exc_info: object) -> None:
+        self._stop.set()
+        self._thread.join()
+        self._sock.close()
+
+    def uri(self, user: str) -> str:
+        return f"sip:{user}@127.0.0.1:{self.port}"
+
+    def _serve(self) -> None:
+        while not self._stop.is_set():
+            try:
+                data, peer = self._sock.recvfrom(65535)
+            except TimeoutError:
+                continue
+            message = data.decode(errors="replace")
+            method = message.split(" ", 1)[0]
+            if method == "INVITE":
+                self.invites += 1
+                self._reply(message, peer, 100, "Trying")
+                self._reply(message, peer, 180, "Ringing", to_tag=True)
+                self._reply(message, peer, self.status, self.reason, to_tag=True)
+            elif method == "REGISTER":
+                self.registers += 1
+                self._reply(message, peer, 200, "OK", to_tag=True, expires=True)
+            # ACK for the final response needs no reply (RFC 3261 §17.2.1).
+
+    def _reply(
+        self,
+        request: str,
+        peer: tuple[str, int],
+        status: int,
+        reason: str,
+        *,
+        to_tag: bool = False,
+        expires: bool = False,
+    ) -> None:
+        headers, vias = _headers(request)
+        to = headers["to"] + (";tag=fairdialtest" if to_tag and "tag=" not in headers["to"] else "")
+        lines = [
+            f"SIP/2.0 {status} {reason}",
+            *(f"Via: {via}" for via in vias),
+            f"From: {headers['from']}",
+            f"To: {to}",
+            f"Call-ID: {headers['call-id']}",
+            f"CSeq: {headers['cseq']}",
+        ]
+        if expires:
+            lines += [f"Contact: {headers['contact']};expires=300"]
+        lines += ["Content-Length: 0", "", ""]
+        self._sock.sendto("\r\n".join(lines).encode(), peer)
+
+
+def _headers(request: str) -> tuple[dict[str, str], list[str]]:
+    """The request's headers by lower-case full name, and its Via headers in order."""
+    compact = {"v": "via", "f": "from", "t": "to", "i": "call-id", "m": "contact"}
+    found: dict[str, str] = {}
+    vias: list[str] = []
+    for line in request.split("\r\n\r\n", 1)[0].split("\r\n")[1:]:
+        name, _, value = line.partition(":")
+        name = compact.get(name.strip().lower(), name.strip().lower())
+        if name == "via":
+            vias.append(value.strip())
+        else:
+            found.setdefault(name, value.strip())
+    return found, vias
