@@ -20,7 +20,7 @@ from typing import Any, TypeVar
 try:
     import pjsua2 as pj
 except ImportError as error:  # pragma: no cover - depends on the install
-    raise ImportError("the SIP channel needs PJSUA2: pip install pjsua2-python") from error
+    raise ImportError("the SIP channel needs PJSUA2: pip install 'fairdial[sip]'") from error
 
 from fairdial.telephony.sip.config import SipConfig
 
