@@ -39,11 +39,6 @@ from fairdial.telephony.base import CallResult
 
 log = logging.getLogger("fairdial.campaign")
 
-# Per-turn voice latency is kept on the conversation once the store has a column for it
-# (issue 5); until then it stays on `AttemptRecord.extra["latency"]` for the caller.
-STORES_LATENCY = "latency" in Conversation.__table__.columns
-
-
 @dataclass
 class AttemptRecord:
     """Everything one attempt produced, ready to be written."""
@@ -180,8 +175,7 @@ class Recorder:
                 "variant": outcome.variant or None,
                 "concessions": outcome.concessions,
             }
-            if STORES_LATENCY:
-                row["latency"] = record.extra.get("latency")
+            row["latency"] = record.extra.get("latency")  # voice calls only
             conversations.append(row)
             turns_by_conversation.append(
                 [

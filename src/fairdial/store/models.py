@@ -171,6 +171,8 @@ class Conversation(Base):
     ended_at: Mapped[datetime | None]
     summary: Mapped[str | None] = mapped_column(EncryptedText)
     variant: Mapped[str | None] = mapped_column(String(32))
+    # Per voice turn: end of the borrower's speech to the bot's first audio, split into parts.
+    latency: Mapped[list[Any] | None] = mapped_column(JSON, nullable=True)
     # What the bot gave ground on, in order (settlement offered, plan offered, date countered).
     concessions: Mapped[list[Any]] = mapped_column(default=list)
 
@@ -270,6 +272,8 @@ class Escalation(Base):
     summary: Mapped[str | None] = mapped_column(EncryptedText)
     status: Mapped[str] = mapped_column(String(16), default="open")
     created_at: Mapped[datetime]
+    # When a human should call back (a transfer with no agent free); None for the queue.
+    due_at: Mapped[datetime | None]
 
 
 class AuditEvent(Base):
@@ -286,3 +290,26 @@ class AuditEvent(Base):
     payload: Mapped[dict[str, Any]] = mapped_column(default=dict)
     prev_hash: Mapped[str] = mapped_column(String(64))
     hash: Mapped[str] = mapped_column(String(64), unique=True)
+
+
+class Recording(Base):
+    """One call's audio, both legs, encrypted in a file; the row says where and until when."""
+
+    __tablename__ = "recording"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    call_id: Mapped[str] = mapped_column(String(64), index=True)
+    attempt_id: Mapped[int | None] = mapped_column(ForeignKey("call_attempt.id"), index=True)
+    account_id: Mapped[int | None] = mapped_column(ForeignKey("account.id"), index=True)
+    jurisdiction: Mapped[str] = mapped_column(String(16))
+    path: Mapped[str] = mapped_column(String(512))
+    codec: Mapped[str] = mapped_column(String(16))
+    channels: Mapped[int] = mapped_column(Integer)
+    sample_rate: Mapped[int] = mapped_column(Integer)
+    frames: Mapped[int] = mapped_column(Integer)
+    audio_bytes: Mapped[int] = mapped_column(BigInteger)
+    key_id: Mapped[str] = mapped_column(String(16))
+    started_at: Mapped[datetime]
+    ended_at: Mapped[datetime]
+    retain_until: Mapped[datetime | None]
+    deleted_at: Mapped[datetime | None]

@@ -1,0 +1,183 @@
+"""The running server: the Twilio web app, the AudioSocket listener, and the calls they carry.
+
+`Server.start()` binds everything (port 0 lets the OS choose), `stop()` ends every live call
+at its carrier and closes the listeners. Answered calls are recorded when recordings are on,
+and every call, whoever runs it, is held to `limits.max_call_seconds` by the supervisor.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import socket
+from collections.abc import Awaitable, Callable
+from dataclasses import replace
+from typing import Any
+
+import uvicorn
+from starlette.applications import Starlette
+from starlette.requests import Request
+from starlette.responses import JSONResponse
+from starlette.routing import Mount, Route
+
+from fairdial.server.config import ServeConfig
+from fairdial.server.supervisor import CallSupervisor
+from fairdial.telephony.audiosocket import AudioSocketCall, AudioSocketServer
+from fairdial.telephony.base import CallSession
+from fairdial.telephony.events import AnsweredBy, AnsweredCall
+from fairdial.telephony.recording import RecordedTransport, RecordingArchive
+from fairdial.telephony.twilio import TwilioChannel, TwilioCredentials, TwilioRestClient
+
+logger = logging.getLogger("fairdial.server")
+
+SessionFactory = Callable[[AnsweredCall], CallSession]
+InboundHandler = Callable[[AnsweredCall], Awaitable[None]]
+
+
+class Server:
+    """Everything `fairdial serve` runs, from one `ServeConfig`.
+
+    `session_factory` turns an answered Twilio call into the dialler's session; `on_inbound`
+    runs a call Asterisk connects over AudioSocket. Without one, such calls are refused.
+    """
+
+    def __init__(
+        self,
+        config: ServeConfig,
+        *,
+        session_factory: SessionFactory | None = None,
+        on_inbound: InboundHandler | None = None,
+        archive: RecordingArchive | None = None,
+        store: Any = None,
+    ) -> None:
+        self.config = config
+        self.supervisor = CallSupervisor(config.limits.max_call_seconds)
+        self._session_factory = session_factory
+        self._on_inbound = on_inbound
+        self._archive = archive if config.recordings.enabled else None
+        self._store = store  # where recordings' rows go; without one, files are kept unlisted
+        self.twilio: TwilioChannel | None = None
+        self._rest: TwilioRestClient | None = None
+        self.audiosocket: AudioSocketServer | None = None
+        self.audiosocket_address: tuple[str, int] | None = None
+        self._http: uvicorn.Server | None = None
+        self._http_task: asyncio.Task[None] | None = None
+        self.http_url = ""
+
+    def app(self) -> Starlette:
+        routes: list[Any] = [Route("/health", self._health)]
+        if self.twilio is not None:
+            routes.append(Mount("/", app=self.twilio.app()))
+        return Starlette(routes=routes)
+
+    async def start(self) -> None:
+        c = self.config
+        sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+        sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        sock.bind((c.http.host, c.http.port))
+        host, port = sock.getsockname()[:2]
+        self.http_url = f"http://{host}:{port}"
+
+        if c.twilio is not None:
+            sid, token = c.twilio_credentials()
+            self._rest = TwilioRestClient(
+                TwilioCredentials(sid, token), base_url=c.twilio.api_base_url
+            )
+            self.twilio = TwilioChannel(
+                self._rest,
+                from_number=c.twilio.from_number,
+                public_url=c.twilio.public_url,
+                stream_url=c.twilio.stream_url,
+                session_factory=self._answered,
+                ring_timeout_s=c.twilio.ring_timeout_s,
+                answer_grace_s=c.twilio.answer_grace_s,
+                stream_idle_timeout_s=c.limits.stream_idle_timeout_s,
+                machine_detection=c.twilio.machine_detection,
+            )
+        if c.audiosocket is not None:
+            self.audiosocket = AudioSocketServer(
+                self._inbound,
+                host=c.audiosocket.host,
+                port=c.audiosocket.port,
+                idle_timeout_s=c.limits.stream_idle_timeout_s,
+            )
+            self.audiosocket_address = await self.audiosocket.start()
+
+        config = uvicorn.Config(self.app(), log_level="warning", lifespan="off", access_log=False)
+        self._http = uvicorn.Server(config)
+        self._http_task = asyncio.create_task(self._http.serve(sockets=[sock]), name="http")
+        while not self._http.started:
+            if self._http_task.done():
+                self._http_task.result()
+            await asyncio.sleep(0.01)
+        logger.info(
+            "fairdial serving",
+            extra={"http": self.http_url, "audiosocket": self.audiosocket_address},
+        )
+
+    async def stop(self) -> None:
+        """Hang up every live call, then close the listeners."""
+        await self.supervisor.shutdown()
+        if self.audiosocket is not None:
+            await self.audiosocket.close()
+        if self._http is not None and self._http_task is not None:
+            self._http.should_exit = True
+            try:
+                await asyncio.wait_for(self._http_task, self.config.limits.shutdown_grace_s)
+            except TimeoutError:
+                self._http.force_exit = True
+                await self._http_task
+        if self._rest is not None:
+            await self._rest.aclose()
+        logger.info("fairdial stopped")
+
+    async def _health(self, request: Request) -> JSONResponse:
+        pending = self.twilio.pending_dials if self.twilio is not None else 0
+        return JSONResponse(
+            {"status": "ok", "active_calls": self.supervisor.active, "pending_dials": pending}
+        )
+
+    def _recorded(self, call: AnsweredCall) -> AnsweredCall:
+        archive = self._archive
+        if archive is None:
+            return call
+        recorder, relative = archive.start(call.call_id)
+        jurisdiction = self.config.recordings.jurisdiction
+        store = self._store
+
+        async def hang_up_and_file() -> None:
+            try:
+                await call.hang_up()
+            finally:
+                if recorder.ended_at is None and store is not None:
+                    with store.transaction() as session:
+                        archive.save(
+                            session,
+                            recorder,
+                            relative,
+                            call_id=call.call_id,
+                            jurisdiction=jurisdiction,
+                        )
+                recorder.finish()
+
+        transport = RecordedTransport(call.transport, recorder)
+        return replace(call, transport=transport, hang_up=hang_up_and_file)
+
+    def _answered(self, call: AnsweredCall) -> CallSession:
+        if self._session_factory is None:
+            raise RuntimeError("twilio answered a call but serve was given no session factory")
+        call = self._recorded(call)
+        transport = call.transport
+        self.supervisor.watch(call.call_id, lambda: transport.closed, call.hang_up)
+        return self._session_factory(call)
+
+    async def _inbound(self, audio: AudioSocketCall) -> None:
+        if self._on_inbound is None:
+            logger.warning("audiosocket call refused: no handler", extra={"call_id": audio.call_id})
+            await audio.close()
+            return
+        call = AnsweredCall(
+            audio.call_id, audio.call_id, "", audio, AnsweredBy.UNKNOWN, audio.close
+        )
+        call = self._recorded(call)
+        await self.supervisor.run(call.call_id, self._on_inbound(call), call.hang_up)
