@@ -108,3 +108,44 @@ def test_reopening_a_store_keeps_its_key_and_data(tmp_path):
     with second.session() as session:
         assert session.scalars(select(Borrower.name)).one() == "陳美玲"
     second.close()
+
+
+def test_a_lost_key_is_never_silently_replaced(tmp_path):
+    from fairdial.store.db import StoreError
+    from tests.conftest import make_store
+
+    first = make_store(tmp_path)
+    with first.transaction() as session:
+        session.add(_borrower("b-6"))
+    first.close()
+
+    (tmp_path / "key").unlink()
+    with pytest.raises(StoreError, match=r"key file .* is missing"):
+        make_store(tmp_path)
+    assert not (tmp_path / "key").exists()  # no second key was made
+
+
+def test_a_wrong_key_is_refused_before_anything_is_written(tmp_path):
+    from fairdial.store.crypto import new_key_text
+    from fairdial.store.db import StoreError
+    from tests.conftest import make_store
+
+    first = make_store(tmp_path)
+    with first.transaction() as session:
+        session.add(_borrower("b-7"))
+    first.close()
+
+    (tmp_path / "key").write_text(new_key_text() + "\n")
+    with pytest.raises(StoreError, match="key does not open"):
+        make_store(tmp_path)
+
+
+def test_reading_commands_do_not_create_a_store(tmp_path):
+    from fairdial.config import Settings
+    from fairdial.store import open_store
+    from fairdial.store.db import StoreError
+
+    url = f"sqlite:///{tmp_path / 'typo' / 'fairdial.db'}"
+    with pytest.raises(StoreError, match="no store at"):
+        open_store(settings=Settings(tmp_path / "typo", url, None), must_exist=True)
+    assert not (tmp_path / "typo").exists()

@@ -12,6 +12,7 @@ from sqlalchemy import func, select
 
 from fairdial.campaign.dialler import DayStats, Dialler
 from fairdial.campaign.gate import Gate
+from fairdial.campaign.lock import campaign_lock
 from fairdial.campaign.recorder import AttemptRecord, Recorder
 from fairdial.campaign.settings import CampaignSettings
 from fairdial.campaign.targets import Target, load_targets
@@ -65,22 +66,47 @@ class Progress:
 
 
 def default_start(store: Store) -> date:
+    last = last_attempt_day(store)
+    return datetime.now(UTC).date() if last is None else last + timedelta(days=1)
+
+
+class CampaignError(ValueError):
+    """The campaign cannot run as asked (its dates, or the store it would run on)."""
+
+
+def last_attempt_day(store: Store) -> date | None:
     with store.session() as session:
         last = session.scalar(select(func.max(CallAttempt.planned_at)))
-    if last is None:
-        return datetime.now(UTC).date()
-    return (last + timedelta(days=1)).date()
+    return None if last is None else last.date()
+
+
+def check_dates(store: Store, start: date, days: int) -> None:
+    """Refuse a run that would go back before recorded calls, or past the calendar's end."""
+    last = last_attempt_day(store)
+    if last is not None and start <= last:
+        # The gate judges each call by the calls before it; going back would call around them.
+        raise CampaignError(
+            f"the first calling day {start} is not after the last recorded attempt ({last}); "
+            "start on a later day"
+        )
+    try:
+        start + timedelta(days=days)
+    except OverflowError:
+        raise CampaignError(f"{days} days from {start} run past the end of the calendar") from None
 
 
 def run_campaign(store: Store, options: RunOptions, progress: Progress | None = None) -> RunSummary:
-    return asyncio.run(run_campaign_async(store, options, progress))
+    with campaign_lock(store):
+        return asyncio.run(run_campaign_async(store, options, progress))
 
 
 async def run_campaign_async(
     store: Store, options: RunOptions, progress: Progress | None = None
 ) -> RunSummary:
+    """Run the campaign; hold `campaign_lock(store)` around it (run_campaign does)."""
     progress = progress or Progress()
     start = options.start or default_start(store)
+    check_dates(store, start, options.days)
     began = datetime.now(UTC)
     targets_by_ref: dict[str, Target] = {}
     make_channel = options.channel or SimChannel
@@ -103,6 +129,35 @@ async def run_campaign_async(
         campaign_id = campaign.id
     log.info("campaign started", extra={"campaign_id": campaign_id, "days": options.days})
 
+    try:
+        days, decisions = await _run_days(
+            store, options, start, channel, targets_by_ref, progress, campaign_id
+        )
+    except BaseException:
+        _finish(store, campaign_id, "failed")
+        raise
+    _finish(store, campaign_id, "finished")
+    elapsed = (datetime.now(UTC) - began).total_seconds()
+    return RunSummary(campaign_id, start, days, decisions, elapsed)
+
+
+def _finish(store: Store, campaign_id: int, status: str) -> None:
+    with store.transaction() as session:
+        campaign = session.get(Campaign, campaign_id)
+        if campaign is not None:
+            campaign.status = status
+            campaign.finished_at = datetime.now(UTC)
+
+
+async def _run_days(
+    store: Store,
+    options: RunOptions,
+    start: date,
+    channel: Channel,
+    targets_by_ref: dict[str, Target],
+    progress: Progress,
+    campaign_id: int,
+) -> tuple[list[tuple[date, DayStats]], int]:
     gate = Gate()
     recorder = Recorder(store, campaign_id, annotate=_annotator(channel))
     dialler = Dialler(channel, gate, recorder, options.settings, on_attempt=progress.attempt_done)
@@ -125,13 +180,7 @@ async def run_campaign_async(
             extra={"campaign_id": campaign_id, "day": day.isoformat(), "attempts": stats.attempts},
         )
 
-    with store.transaction() as session:
-        campaign = session.get(Campaign, campaign_id)
-        assert campaign is not None
-        campaign.status = "finished"
-        campaign.finished_at = datetime.now(UTC)
-    elapsed = (datetime.now(UTC) - began).total_seconds()
-    return RunSummary(campaign_id, start, days, gate.decisions, elapsed)
+    return days, gate.decisions
 
 
 def _annotator(channel: Channel) -> Callable[[AttemptRecord], None] | None:

@@ -22,7 +22,7 @@ def verify_command(
     home: HomeOption = None,
 ) -> None:
     """Re-check the hash chain and every recorded attempt; exit 1 on any problem."""
-    with store_from_options(db, home) as store, store.session() as session:
+    with store_from_options(db, home, must_exist=True) as store, store.session() as session:
         report = verify(session)
     if json_out:
         print(json.dumps(report.to_json(), indent=2))

@@ -12,8 +12,9 @@ from rich.table import Table
 from sqlalchemy import func, select
 
 from fairdial.campaign.dialler import DayStats
+from fairdial.campaign.lock import CampaignBusy
+from fairdial.campaign.runner import CampaignError, RunOptions, RunSummary, run_campaign
 from fairdial.campaign.runner import Progress as RunProgress
-from fairdial.campaign.runner import RunOptions, RunSummary, run_campaign
 from fairdial.campaign.settings import CampaignSettings
 from fairdial.cli import app
 from fairdial.cli.common import DbOption, HomeOption, console, fail, store_from_options
@@ -50,7 +51,10 @@ def run_with_progress(store: Store, options: RunOptions, quiet: bool = False) ->
         TimeElapsedColumn(),
     )
     with Progress(*columns, console=console, disable=quiet, transient=False) as progress:
-        return run_campaign(store, options, _Bar(progress))
+        try:
+            return run_campaign(store, options, _Bar(progress))
+        except (CampaignError, CampaignBusy) as exc:
+            raise fail(str(exc)) from None
 
 
 def print_report(figures: dict, title: str) -> None:  # type: ignore[type-arg]
@@ -121,7 +125,7 @@ def report_command(
     home: HomeOption = None,
 ) -> None:
     """KPIs: attempts, connects, RPC and PTP rates, amounts promised, plans, hand-offs, blocks."""
-    with store_from_options(db, home) as store, store.session() as session:
+    with store_from_options(db, home, must_exist=True) as store, store.session() as session:
         figures = kpis(session, campaign)
     if json_out:
         print(json.dumps(figures, indent=2, ensure_ascii=False))

@@ -62,10 +62,13 @@ def chat_command(
     if lines is None and as_json:
         raise fail("--json needs --replies: a conversation typed live is shown as it happens")
 
-    with store_from_options(db, home) as store, store.session() as session:
+    with store_from_options(db, home, must_exist=True) as store, store.session() as session:
         account = session.scalars(select(Account).where(Account.ref == account_ref)).first()
         if account is None:
             raise fail(f"no account {account_ref!r} in the store; import a portfolio first")
+        if account.dpd <= 0 or account.balance_minor <= 0:
+            # A collection call about a debt that is not overdue, or not owed, must not happen.
+            raise fail(f"account {account_ref} is not overdue with a balance owed; nothing to call")
         spoken = language or account.borrower.language
         try:
             load_script(spoken)
@@ -122,6 +125,8 @@ def _read_replies(path: Path) -> list[str]:
         return path.read_text(encoding="utf-8").splitlines()
     except OSError as exc:
         raise fail(f"cannot read the replies file {path}: {exc.strerror}") from None
+    except UnicodeDecodeError as exc:
+        raise fail(f"the replies file {path} is not UTF-8 (byte {exc.start})") from None
 
 
 def _prompt() -> str | None:

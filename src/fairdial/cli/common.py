@@ -38,10 +38,13 @@ def fail(message: str, code: int = 2) -> typer.Exit:
 
 
 @contextmanager
-def store_from_options(db: str | None, home: Path | None) -> Iterator[Store]:
+def store_from_options(
+    db: str | None, home: Path | None, *, must_exist: bool = False
+) -> Iterator[Store]:
+    """The store the options name; `must_exist` for commands that only read one."""
     settings = load_settings(db, home)
     try:
-        store = open_store(settings=settings)
+        store = open_store(settings=settings, must_exist=must_exist)
     except Exception as exc:
         raise fail(str(exc)) from exc
     try:

@@ -39,7 +39,7 @@ def list_command(
     home: HomeOption = None,
 ) -> None:
     """One line per recording: id, call, jurisdiction, length, kept until."""
-    with store_from_options(db, home) as store, store.session() as session:
+    with store_from_options(db, home, must_exist=True) as store, store.session() as session:
         query = select(Recording).order_by(Recording.id)
         if not include_purged:
             query = query.where(Recording.deleted_at.is_(None))
@@ -76,7 +76,7 @@ def play_command(
 ) -> None:
     """Decrypt one recording to a stereo WAV (left: borrower, right: bot)."""
     archive = archive_for(db, home)
-    with store_from_options(db, home) as store, store.session() as session:
+    with store_from_options(db, home, must_exist=True) as store, store.session() as session:
         row = session.get(Recording, recording_id)
     if row is None:
         raise fail(f"no recording {recording_id}")
@@ -100,7 +100,7 @@ def export_command(
 ) -> None:
     """Decrypt recordings to WAV files named after their id and call."""
     archive = archive_for(db, home)
-    with store_from_options(db, home) as store, store.session() as session:
+    with store_from_options(db, home, must_exist=True) as store, store.session() as session:
         query = select(Recording).where(Recording.deleted_at.is_(None)).order_by(Recording.id)
         if call_id:
             query = query.where(Recording.call_id == call_id)
@@ -130,7 +130,7 @@ def purge_command(
     if at.tzinfo is None:
         at = at.replace(tzinfo=UTC)
     archive = archive_for(db, home)
-    with store_from_options(db, home) as store, store.transaction() as session:
+    with store_from_options(db, home, must_exist=True) as store, store.transaction() as session:
         purged = archive.purge(session, at, dry_run=dry_run)
         ids = [row.id for row in purged]
     verb = "would purge" if dry_run else "purged"

@@ -45,12 +45,22 @@ def new_key_text() -> str:
     return base64.urlsafe_b64encode(secrets.token_bytes(KEY_BYTES)).decode()
 
 
-def load_or_create_key(env_value: str | None, key_file: Path) -> bytes:
-    """The master key from FAIRDIAL_KEY, else from the key file, created (mode 0600) if absent."""
+def load_key(env_value: str | None, key_file: Path) -> bytes | None:
+    """The master key from FAIRDIAL_KEY, else from the key file; None when there is neither."""
     if env_value:
         return decode_key(env_value)
     if key_file.exists():
         return decode_key(key_file.read_text())
+    return None
+
+
+def load_or_create_key(env_value: str | None, key_file: Path) -> bytes:
+    """The master key from FAIRDIAL_KEY, else from the key file, created (mode 0600) if absent."""
+    return load_key(env_value, key_file) or create_key(key_file)
+
+
+def create_key(key_file: Path) -> bytes:
+    """A new master key written to `key_file` with owner-only access; never overwrites one."""
     key_file.parent.mkdir(parents=True, exist_ok=True)
     fd = os.open(key_file, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
     with os.fdopen(fd, "w") as handle:

@@ -9,12 +9,13 @@ from typing import Any
 
 from alembic import command
 from alembic.config import Config
-from sqlalchemy import Engine, create_engine, event
+from cryptography.exceptions import InvalidTag
+from sqlalchemy import Engine, create_engine, event, text
 from sqlalchemy.engine import make_url
 from sqlalchemy.orm import Session, sessionmaker
 
 from fairdial.config import Settings, load_settings
-from fairdial.store.crypto import FieldCipher, load_or_create_key
+from fairdial.store.crypto import FieldCipher, create_key, load_key
 from fairdial.store.types import attach_cipher
 
 MIGRATIONS = Path(__file__).parent / "migrations"
@@ -75,13 +76,63 @@ class Store:
         self.engine.dispose()
 
 
+def _sealed_sample(engine: Engine) -> str | None:
+    """One encrypted value from the store, if it holds any, to test a key against."""
+    with engine.connect() as connection:
+        for query in (
+            "SELECT number FROM contact_point LIMIT 1",
+            "SELECT name FROM borrower WHERE name IS NOT NULL LIMIT 1",
+        ):
+            value = connection.execute(text(query)).scalar()
+            if value is not None:
+                return str(value)
+    return None
+
+
+def _key_for(engine: Engine, settings: Settings, where: str) -> FieldCipher:
+    """The store's key, refusing one that cannot open what the store already holds."""
+    key = load_key(settings.key, settings.key_file)
+    sample = _sealed_sample(engine)
+    if key is None:
+        if sample is not None:
+            # A new key would seal new rows under a second key and open none of the old ones.
+            raise StoreError(
+                f"the store at {where} holds encrypted personal data but its key file "
+                f"{settings.key_file} is missing: restore it or set FAIRDIAL_KEY"
+            )
+        key = create_key(settings.key_file)
+    cipher = FieldCipher(key)
+    if sample is not None:
+        try:
+            cipher.decrypt(sample)
+        except (InvalidTag, ValueError):
+            raise StoreError(
+                f"the key does not open the personal data of the store at {where}: "
+                "check FAIRDIAL_KEY or the key file"
+            ) from None
+    return cipher
+
+
 def open_store(
-    database_url: str | None = None, settings: Settings | None = None, *, upgrade: bool = True
+    database_url: str | None = None,
+    settings: Settings | None = None,
+    *,
+    upgrade: bool = True,
+    must_exist: bool = False,
 ) -> Store:
-    """Open (and by default migrate) the configured store, creating a SQLite file if needed."""
+    """Open (and by default migrate) the configured store, creating a SQLite file if needed.
+
+    With `must_exist`, a SQLite file that is not there is an error rather than a new store: a
+    command that only reads (a report, an audit) must not answer for an empty store it made.
+    """
     settings = settings or load_settings(database_url)
     url = make_url(_normalise_url(settings.database_url))
     if url.get_backend_name() == "sqlite" and url.database not in (None, "", ":memory:"):
+        if must_exist and not Path(url.database).exists():
+            raise StoreError(
+                f"no store at {url.database}: import a portfolio first, or name the store "
+                "with --home or --db"
+            )
         Path(url.database).parent.mkdir(parents=True, exist_ok=True)
     try:
         engine = create_engine(url, future=True)
@@ -90,14 +141,16 @@ def open_store(
     if url.get_backend_name() == "sqlite":
         event.listen(engine, "connect", _sqlite_pragmas)
 
-    key = load_or_create_key(settings.key, settings.key_file)
-    store = Store(engine, FieldCipher(key))
-    if upgrade:
-        try:
+    where = url.render_as_string()
+    try:
+        if upgrade:
             migrate(engine)
-        except Exception as exc:
-            engine.dispose()
-            reason = str(getattr(exc, "orig", None) or exc).strip().splitlines()[0]
-            where = url.render_as_string()
-            raise StoreError(f"cannot open the store at {where}: {reason}") from exc
-    return store
+        cipher = _key_for(engine, settings, where)
+    except StoreError:
+        engine.dispose()
+        raise
+    except Exception as exc:
+        engine.dispose()
+        reason = str(getattr(exc, "orig", None) or exc).strip().splitlines()[0]
+        raise StoreError(f"cannot open the store at {where}: {reason}") from exc
+    return Store(engine, cipher)
