@@ -81,3 +81,15 @@ def test_demo_runs_in_its_own_folder(tmp_path):
     assert result.exit_code == 0, result.output
     assert "audit ok" in result.output
     assert (folder / "fairdial.db").exists() and (folder / "portfolio.csv").exists()
+
+
+def test_demo_never_empties_a_store_it_did_not_make(home, tmp_path):
+    portfolio = generate_portfolio(tmp_path / "p.csv", 20, seed=3)
+    assert _invoke("import", str(portfolio), "--format", "csv").exit_code == 0
+    key_before = (home / "key").read_bytes()
+
+    result = runner.invoke(app, ["demo", "--accounts", "20", "--days", "1", "--home", str(home)])
+    assert result.exit_code == 2
+    assert "did not create" in result.output
+    assert (home / "key").read_bytes() == key_before
+    assert json.loads(_invoke("report", "--json").output)["attempts"] == 0

@@ -29,10 +29,19 @@ DEMO_HOME = Path("fairdial-demo")
 VOICE_MIX = Mix(mainland=0.25, us=0.5)
 
 
+DEMO_MARK = ".fairdial-demo"
+
+
 def _fresh_store(home: Path) -> Store:
-    # The demo folder is the demo's own: each run starts from an empty store and a new key.
+    """An empty store in the demo's own folder; a store the demo did not make is never touched."""
+    if (home / "fairdial.db").exists() and not (home / DEMO_MARK).exists():
+        raise fail(
+            f"{home} holds a store the demo did not create; the demo starts from an empty store "
+            "each time, so give it a folder of its own with --home"
+        )
     for name in ("fairdial.db", "fairdial.db-wal", "fairdial.db-shm", "key"):
         (home / name).unlink(missing_ok=True)
+    (home / DEMO_MARK).write_text("this folder belongs to `fairdial demo`, which empties it\n")
     url = f"sqlite:///{(home / 'fairdial.db').as_posix()}"
     return open_store(settings=Settings(home=home, database_url=url, key=None))
 
