@@ -313,13 +313,15 @@ class VoiceSession:
                 logger.info("voice call ended by far end", extra={"call_ref": self.call_ref})
                 await self._shutdown()
                 return
-            self._on_frame(data)
+            pcm = ulaw_decode(data)
+            # Silero's inference runs off the loop, so the outbound cadence of every call holds.
+            speech = await self._gate.decide(pcm)
+            self._on_frame(pcm, speech)
 
-    def _on_frame(self, data: bytes) -> None:
-        pcm = ulaw_decode(data)
+    def _on_frame(self, pcm: np.ndarray, speech: bool) -> None:
         at = self.frame_time
         self._frames_in += 1
-        frame = InboundFrame(pcm, self._gate(pcm), at, self._clock.now())
+        frame = InboundFrame(pcm, speech, at, self._clock.now())
         self._recent.append(frame)
 
         capture = self._capture
