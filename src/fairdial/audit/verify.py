@@ -3,15 +3,21 @@
 from __future__ import annotations
 
 from collections import defaultdict
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from fairdial.audit.chain import ChainProblem, verify_chain
+from fairdial.audit.records import (
+    RecordedDecision,
+    RecordProblem,
+    check_records,
+    recorded_decisions,
+)
 from fairdial.campaign.history import history_for, point_key
-from fairdial.policy import Action, History, decide, load_pack
+from fairdial.policy import Action, History, PackError, PolicyPack, decide, load_pack
 from fairdial.store.models import Account, AuditEvent, CallAttempt, Campaign, ContactPoint, Hold
 
 
@@ -30,11 +36,12 @@ class AuditReport:
     events: int = 0
     attempts_checked: int = 0
     chain_problems: list[ChainProblem] = field(default_factory=list)
+    record_problems: list[RecordProblem] = field(default_factory=list)
     violations: list[Violation] = field(default_factory=list)
 
     @property
     def ok(self) -> bool:
-        return not self.chain_problems and not self.violations
+        return not self.chain_problems and not self.record_problems and not self.violations
 
     def to_json(self) -> dict[str, Any]:
         return {
@@ -42,6 +49,7 @@ class AuditReport:
             "events": self.events,
             "attempts_checked": self.attempts_checked,
             "chain_problems": [str(p) for p in self.chain_problems],
+            "record_problems": [str(p) for p in self.record_problems],
             "violations": [str(v) for v in self.violations],
         }
 
@@ -66,16 +74,45 @@ def _check_heads(session: Session, last_seq: int) -> list[ChainProblem]:
     return problems
 
 
-def _slice(history: History, before: Any) -> History:
+def _known_before(
+    history: History, point: str, decision: RecordedDecision | None, before: Any
+) -> History:
+    """The history as the gate saw it: events before the attempt, and the zones it used then.
+
+    A re-import may move a borrower or change a number's zones; judging a past call by today's
+    zones would report violations that were not. Decisions recorded before the zones were kept
+    fall back to the zones in the store now.
+    """
+    points, borrower_zones = history.contact_points, history.borrower_timezones
+    zones = decision.timezones if decision is not None else None
+    if zones is not None and point in points:
+        number_zones, borrower_zones = zones
+        # The recorded borrower zones hold every zone of every number the gate saw, so the other
+        # numbers add none: their current zones must not widen the window after the fact.
+        points = {
+            key: replace(info, timezones=number_zones if key == point else ())
+            for key, info in points.items()
+        }
     return History(
-        contact_points=history.contact_points,
-        borrower_timezones=history.borrower_timezones,
+        contact_points=points,
+        borrower_timezones=borrower_zones,
         events=[event for event in history.events if event.at < before],
     )
 
 
-def recheck_attempts(session: Session) -> tuple[int, list[Violation]]:
-    """Decide every placed attempt again, with only what was known before it was placed."""
+def recheck_attempts(
+    session: Session, decisions: dict[int, list[RecordedDecision]] | None = None
+) -> tuple[int, list[Violation]]:
+    """Decide every placed attempt again, with only what was known before it was placed.
+
+    Each attempt is judged by the pack it was recorded under and, where its decision event
+    kept them, the time zones the gate used then, not the account's current jurisdiction or zones.
+
+    Limitations: the pack is today's version of the recorded pack id; a number's kind, place and
+    AI-voice consent are read from the store as they are now.
+    """
+    if decisions is None:
+        decisions = recorded_decisions(session)
     attempts: dict[int, list[CallAttempt]] = defaultdict(list)
     for attempt in session.scalars(select(CallAttempt).order_by(CallAttempt.id)):
         attempts[attempt.account_id].append(attempt)
@@ -83,15 +120,15 @@ def recheck_attempts(session: Session) -> tuple[int, list[Violation]]:
     for hold in session.scalars(select(Hold)):
         holds[hold.account_id].append(hold)
     points: dict[int, list[ContactPoint]] = defaultdict(list)
-    for point in session.scalars(select(ContactPoint)):
-        points[point.borrower_id].append(point)
+    for row in session.scalars(select(ContactPoint)):
+        points[row.borrower_id].append(row)
 
+    packs: dict[str, PolicyPack | None] = {}
     checked, violations = 0, []
     for account in session.scalars(select(Account).where(Account.id.in_(list(attempts)))):
         mine = attempts[account.id]
         placed = [a for a in mine if a.allowed]
         history = history_for(account.ref, points[account.borrower_id], placed, holds[account.id])
-        pack = load_pack(account.jurisdiction)
         for attempt in mine:
             if not attempt.allowed:
                 if attempt.result is not None:
@@ -100,6 +137,10 @@ def recheck_attempts(session: Session) -> tuple[int, list[Violation]]:
                     )
                 continue
             checked += 1
+            pack = _pack(packs, attempt.pack_id)
+            if pack is None:
+                violations.append(Violation(attempt.id, account.ref, ("unknown_pack",)))
+                continue
             at = attempt.started_at or attempt.planned_at
             point = point_key(attempt.contact_point_id) if attempt.contact_point_id else ""
             action = Action(
@@ -108,10 +149,22 @@ def recheck_attempts(session: Session) -> tuple[int, list[Violation]]:
                 voice=attempt.voice,
                 override=attempt.override,
             )
-            decision = decide(pack, _slice(history, at), action, at)
+            recorded = next(iter(decisions.get(attempt.id, [])), None)
+            known = _known_before(history, point, recorded, at)
+            decision = decide(pack, known, action, at)
             if not decision.allowed:
                 violations.append(Violation(attempt.id, account.ref, tuple(decision.reasons)))
     return checked, violations
+
+
+def _pack(packs: dict[str, PolicyPack | None], pack_id: str) -> PolicyPack | None:
+    """The pack an attempt was recorded under; None when this release has no such pack."""
+    if pack_id not in packs:
+        try:
+            packs[pack_id] = load_pack(pack_id)
+        except PackError:
+            packs[pack_id] = None
+    return packs[pack_id]
 
 
 def verify(session: Session) -> AuditReport:
@@ -119,5 +172,7 @@ def verify(session: Session) -> AuditReport:
     problems, last_seq, _ = verify_chain(session)
     report.events = last_seq
     report.chain_problems = problems + _check_heads(session, last_seq)
-    report.attempts_checked, report.violations = recheck_attempts(session)
+    decisions = recorded_decisions(session)
+    report.record_problems = check_records(session, decisions)
+    report.attempts_checked, report.violations = recheck_attempts(session, decisions)
     return report

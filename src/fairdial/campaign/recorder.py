@@ -16,6 +16,7 @@ from typing import Any
 from sqlalchemy import insert, update
 
 from fairdial.audit import AuditLog
+from fairdial.audit.records import stamp
 from fairdial.campaign.history import attempt_event, hold_event, misdirected_event
 from fairdial.campaign.targets import Target
 from fairdial.conversation.outcome import ConversationOutcome
@@ -38,6 +39,7 @@ from fairdial.store.models import Disposition as DispositionRow
 from fairdial.telephony.base import CallResult
 
 log = logging.getLogger("fairdial.campaign")
+
 
 @dataclass
 class AttemptRecord:
@@ -265,7 +267,8 @@ class Recorder:
             )
 
     def _audit(self, audit: AuditLog, record: AttemptRecord, attempt_id: int) -> None:
-        decision = record.decision
+        decision, target = record.decision, record.target
+        point = target.history.contact_points.get(target.contact_point_key)
         audit.append(
             "decision.allow" if decision.allowed else "decision.block",
             record.planned_at,
@@ -276,6 +279,18 @@ class Recorder:
                 "flags": list(decision.flags),
                 "sources": list(decision.sources),
                 "next_allowed_at": decision.next_allowed_at,
+                # What the attempt row says it became, so a later edit of the row shows; written
+                # in the same transaction as the row. Ids and codes only, no personal data.
+                "allowed": decision.allowed,
+                "result": record.result.value if record.result else None,
+                "disposition": record.disposition.value,
+                "started_at": stamp(record.started_at),
+                "ended_at": stamp(record.ended_at),
+                "contact_point_id": target.contact_point_id,
+                # The zones the gate judged by: a re-import may change them, and the re-check
+                # must judge this call by what was known when it was placed.
+                "timezones": list(point.timezones) if point is not None else [],
+                "borrower_timezones": list(target.history.borrower_timezones),
             },
             subject=record.target.account_ref,
             pack_id=decision.pack_id,

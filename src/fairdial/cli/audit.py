@@ -29,13 +29,16 @@ def verify_command(
     else:
         for problem in report.chain_problems:
             console.print(f"[red]chain:[/] {problem}", highlight=False)
+        for problem in report.record_problems:
+            console.print(f"[red]record:[/] {problem}", highlight=False)
         for violation in report.violations:
             console.print(f"[red]violation:[/] {violation}", highlight=False)
         verdict = "[green]ok[/]" if report.ok else "[red]FAILED[/]"
         console.print(
             f"audit {verdict}: {report.events} events chained, "
             f"{report.attempts_checked} attempts re-checked, "
-            f"{len(report.violations)} violations, {len(report.chain_problems)} chain problems"
+            f"{len(report.violations)} violations, {len(report.chain_problems)} chain problems, "
+            f"{len(report.record_problems)} record problems"
         )
     if not report.ok:
         raise typer.Exit(1)
