@@ -149,3 +149,26 @@ def test_no_account_is_called_more_than_the_daily_limit(sqlite_store, tmp_path, 
         by_account[ref] += attempt.allowed
     assert summary.attempts == sum(by_account.values())
     assert max(by_account.values()) <= CampaignSettings().max_attempts_per_day
+
+
+def test_a_renewed_promise_replaces_the_lapsed_one(sqlite_store, tmp_path):
+    _load(sqlite_store, tmp_path, accounts=150)
+    _run(sqlite_store, days=1)
+    # Three weeks later every promise of the first day is past its date and the account is
+    # called again; whoever promises anew replaces the old promise.
+    _run(sqlite_store, days=2, start=date(2026, 3, 23))
+    with sqlite_store.session() as session:
+        rows = session.execute(
+            select(PromiseToPay.account_id, PromiseToPay.status, PromiseToPay.amount_minor)
+        ).all()
+        balances = dict(session.execute(select(Account.id, Account.balance_minor)).all())
+        figures = kpis(session)
+    standing: dict[int, int] = defaultdict(int)
+    for account_id, status, _ in rows:
+        standing[account_id] += status != "superseded"
+    assert any(status == "superseded" for _, status, _ in rows)
+    assert max(standing.values()) == 1
+    owed = sum(balances[a] for a in standing)
+    promised = sum(amount for a, status, amount in rows if status != "superseded")
+    assert promised <= owed
+    assert figures["promises"] == len(rows)

@@ -46,7 +46,15 @@ def test_rejected_rows_are_listed_and_exit_is_zero(tmp_path):
     result = runner.invoke(_app(), ["import", str(path), "-f", "csv", "--home", str(tmp_path)])
     assert result.exit_code == 0, result.output
     assert "rejected rows" in result.output
-    assert "this value is not a number" in result.output
+    assert "not a number" in result.output
+
+
+def test_header_only_file_warns_and_exits_zero(tmp_path):
+    path = tmp_path / "book.csv"
+    path.write_text("account_ref,balance,currency,dpd,language,jurisdiction\n")
+    result = runner.invoke(_app(), ["import", str(path), "-f", "csv", "--home", str(tmp_path)])
+    assert result.exit_code == 0, result.output
+    assert "the file has a header but no data rows" in result.output
 
 
 def test_unreadable_files_exit_2_with_one_clear_line(tmp_path):

@@ -37,6 +37,24 @@ def test_lending_club_on_postgres(postgres_store, tmp_path):
     assert (report.accepted, report.rejected) == (300, 0)
 
 
+def test_huge_numbers_are_rejected_not_sent_to_postgres(postgres_store, tmp_path):
+    path = tmp_path / "book.csv"
+    path.write_text(
+        "account_ref,balance,currency,dpd,language,jurisdiction\n"
+        "A1,12.50,USD,5,en-US,US-CA\n"
+        "A2,1e308,USD,5,en-US,US-CA\n"
+        "A3,99999999999999999999999999,TWD,5,zh-TW,TW\n"
+        "A4,12.50,USD,9223372036854775808,en-US,US-CA\n"
+    )
+    report = import_portfolio(postgres_store, path, "csv")
+    assert report.accepted == 1
+    assert [(p.line, p.reason) for p in report.rejections] == [
+        (3, "balance too large"),
+        (4, "balance too large"),
+        (5, "number too large"),
+    ]
+
+
 @pytest.mark.slow
 def test_uci_full_import_on_postgres(postgres_store):
     report = import_portfolio(postgres_store, UCI_FILE, "uci-taiwan")

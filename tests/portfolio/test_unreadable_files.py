@@ -88,3 +88,6 @@ def test_header_only_file_is_read_with_no_rows(store, tmp_path):
     report = import_portfolio(store, path, "csv")
     assert report.counts()["rows_read"] == 0
     assert report.batch_id is not None
+    assert [w.as_dict() for w in report.warnings] == [
+        {"line": 1, "column": None, "reason": "the file has a header but no data rows"}
+    ]

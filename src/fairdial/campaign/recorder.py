@@ -22,6 +22,7 @@ from fairdial.campaign.targets import Target
 from fairdial.conversation.outcome import ConversationOutcome
 from fairdial.dispositions import Disposition
 from fairdial.policy import Decision
+from fairdial.reporting.kpi import SUPERSEDED
 from fairdial.store import Store
 from fairdial.store.models import (
     CallAttempt,
@@ -244,6 +245,19 @@ class Recorder:
             ]
             if turn_rows:
                 session.execute(insert(Turn), turn_rows)
+        renewed = {row["account_id"] for row in promises} | {row["account_id"] for row, _ in plans}
+        if renewed:
+            # A new commitment replaces whatever the account still had open.
+            session.execute(
+                update(PromiseToPay)
+                .where(PromiseToPay.account_id.in_(renewed), PromiseToPay.status == "open")
+                .values(status=SUPERSEDED)
+            )
+            session.execute(
+                update(PaymentPlan)
+                .where(PaymentPlan.account_id.in_(renewed), PaymentPlan.status == "active")
+                .values(status=SUPERSEDED)
+            )
         if promises:
             session.execute(insert(PromiseToPay), promises)
         if plans:

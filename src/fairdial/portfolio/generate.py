@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import csv
 import math
+import os
 import random
 from dataclasses import dataclass
 from pathlib import Path
@@ -75,7 +76,7 @@ def _mainland_row(faker: Faker, rng: random.Random, ref: str) -> dict[str, str]:
 
 
 def generate_portfolio(path: Path, accounts: int, seed: int = 1, mix: Mix | None = None) -> Path:
-    """Write `accounts` rows to `path` (CSV, UTF-8); the same seed writes the same file."""
+    """Write `accounts` rows to `path` (CSV, UTF-8, 0600); the same seed writes the same file."""
     mix = mix or Mix()
     rng = random.Random(seed)
     taiwan, us = TaiwanIdentities(), UsIdentities()
@@ -83,7 +84,11 @@ def generate_portfolio(path: Path, accounts: int, seed: int = 1, mix: Mix | None
     mainland.seed_instance(seed)
 
     path.parent.mkdir(parents=True, exist_ok=True)
-    with path.open("w", encoding="utf-8", newline="") as handle:
+    # Owner-only from the first byte: the rows look like names and numbers, synthetic or not.
+    # fchmod also tightens a file left by an earlier run, which O_CREAT's mode would not.
+    descriptor = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+    os.fchmod(descriptor, 0o600)
+    with open(descriptor, "w", encoding="utf-8", newline="") as handle:
         writer = csv.DictWriter(handle, fieldnames=COLUMNS)
         writer.writeheader()
         for n in range(1, accounts + 1):

@@ -19,6 +19,7 @@ from fairdial.store.models import ImportBatch
 log = logging.getLogger("fairdial.portfolio")
 
 CHUNK_ROWS = 1000
+NO_DATA_ROWS = "the file has a header but no data rows"
 Progress = Callable[[int, int | None], None]
 
 
@@ -107,6 +108,11 @@ class _Run:
         for line, reason in table.problems:
             self.report.rows_read += 1
             self._reject(RowProblem(line, None, reason))
+
+        # Not an error (an empty queue is a valid export), but a user who sent the wrong file
+        # should hear about it rather than read a report of zeros.
+        if self.report.rows_read == 0:
+            self.report.warnings.append(RowProblem(1, None, NO_DATA_ROWS))
         self.report.rejections.sort(key=lambda p: p.line)
         self.report.warnings.sort(key=lambda p: p.line)
 

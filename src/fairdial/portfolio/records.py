@@ -66,6 +66,10 @@ class RowProblem:
         return {"line": self.line, "column": self.column, "reason": self.reason}
 
 
+# A warning, not a rejection: a credit balance is real, but there is nothing to collect.
+NO_POSITIVE_BALANCE = "overdue with no positive balance"
+
+
 class RowRejected(ValueError):
     """A field of a row failed validation; `column` names the file's column."""
 

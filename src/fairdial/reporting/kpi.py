@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections import Counter
 from typing import Any
 
-from sqlalchemy import func, select
+from sqlalchemy import case, func, select
 from sqlalchemy.orm import Session
 
 from fairdial.money import to_major
@@ -20,6 +20,7 @@ from fairdial.store.models import (
 )
 
 CONNECTED = ("conversation", "answered_dropped")
+SUPERSEDED = "superseded"  # a later promise or plan on the same account replaced it
 
 
 def _ratio(part: int, whole: int) -> float:
@@ -28,6 +29,10 @@ def _ratio(part: int, whole: int) -> float:
 
 def _major(total_minor: int | None, currency: str) -> float:
     return float(to_major(int(total_minor or 0), currency))
+
+
+def _standing(status: Any, amount: Any) -> Any:
+    return case((status == SUPERSEDED, 0), else_=amount)
 
 
 def _scoped(query: Any, column: Any, campaign_id: int | None) -> Any:
@@ -57,13 +62,23 @@ def kpis(session: Session, campaign_id: int | None = None) -> dict[str, Any]:
         .select_from(Conversation)
         .where(Conversation.right_party.is_(True), Conversation.attempt_id.in_(attempt_ids))
     )
+    # Every promise and plan made counts; only those still standing count towards the amounts,
+    # so a borrower who promises again after missing a date is not owed twice in the report.
     promises = session.execute(
-        select(PromiseToPay.currency, func.count(), func.sum(PromiseToPay.amount_minor))
+        select(
+            PromiseToPay.currency,
+            func.count(),
+            func.sum(_standing(PromiseToPay.status, PromiseToPay.amount_minor)),
+        )
         .where(PromiseToPay.attempt_id.in_(attempt_ids))
         .group_by(PromiseToPay.currency)
     ).all()
     plans = session.execute(
-        select(PaymentPlan.currency, func.count(), func.sum(PaymentPlan.total_minor))
+        select(
+            PaymentPlan.currency,
+            func.count(),
+            func.sum(_standing(PaymentPlan.status, PaymentPlan.total_minor)),
+        )
         .where(PaymentPlan.attempt_id.in_(attempt_ids))
         .group_by(PaymentPlan.currency)
     ).all()

@@ -62,8 +62,12 @@ class LendingClubFormat:
             state_timezones(state)
         except ValueError:
             raise RowRejected("state", "unknown US state code") from None
+        # A territory has time zones but no policy pack; calls there could not be checked.
+        jurisdiction = fields.jurisdiction_code(f"US-{state}", "state")
         balance = fields.parse_money(values.get("balance"), "balance", "USD")
-        loan_amount = fields.parse_money(values.get("loan_amount"), "loan_amount", "USD")
+        loan_amount = fields.parse_money(
+            values.get("loan_amount"), "loan_amount", "USD", what="loan amount"
+        )
         term = fields.parse_int(values.get("term"), "term")
         money = {c: fields.parse_decimal(values.get(c), c) for c in _MONEY_ATTRIBUTES}
         grade = fields.required(values.get("grade"), "grade")
@@ -95,7 +99,7 @@ class LendingClubFormat:
                 balance_minor=balance,
                 principal_minor=loan_amount,
                 dpd=dpd,
-                jurisdiction=f"US-{state}",
+                jurisdiction=jurisdiction,
                 status=status_for(dpd),
                 attributes=attributes,
             ),

@@ -7,6 +7,7 @@ from zoneinfo import available_timezones
 from fairdial.portfolio import fields, phones
 from fairdial.portfolio.mapping import Mapping
 from fairdial.portfolio.records import (
+    NO_POSITIVE_BALANCE,
     AccountRecord,
     BorrowerRecord,
     ContactRecord,
@@ -67,6 +68,8 @@ class MappedFormat:
         )
 
         warnings: list[tuple[str | None, str]] = []
+        if dpd > 0 and balance <= 0:
+            warnings.append((balance_column, NO_POSITIVE_BALANCE))
         contacts: tuple[ContactRecord, ...] = ()
         phone_text, phone_column = get(values, "phone")
         if (phone_text or "").strip():

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from fairdial.portfolio import fields
 from fairdial.portfolio.records import (
+    NO_POSITIVE_BALANCE,
     AccountRecord,
     BorrowerRecord,
     PortfolioRow,
@@ -20,7 +21,6 @@ from fairdial.portfolio.synthetic import TaiwanIdentities
 
 PAY_COLUMNS = ("PAY_0", "PAY_2", "PAY_3", "PAY_4", "PAY_5", "PAY_6")
 _WHOLE_COLUMNS = ("LIMIT_BAL", "EDUCATION", "MARRIAGE", *PAY_COLUMNS, "PAY_AMT1", "BILL_AMT2")
-NO_POSITIVE_BALANCE = "overdue with no positive balance"
 
 
 class UciTaiwanFormat:
@@ -34,13 +34,13 @@ class UciTaiwanFormat:
         numbers = {c: fields.parse_int(values.get(c), c) for c in _WHOLE_COLUMNS}
         sex = fields.parse_int(values.get("SEX"), "SEX")
         if sex not in (1, 2):
-            raise RowRejected("SEX", f"SEX must be 1 (male) or 2 (female), not {sex}")
+            raise RowRejected("SEX", "SEX must be 1 (male) or 2 (female)")
         age = fields.parse_int(values.get("AGE"), "AGE")
         if not 18 <= age <= 110:
-            raise RowRejected("AGE", f"age {age} is outside 18-110")
+            raise RowRejected("AGE", "age is outside 18-110")
         default = fields.parse_int(values.get("default"), "default")
         if default not in (0, 1):
-            raise RowRejected("default", f"default must be 0 or 1, not {default}")
+            raise RowRejected("default", "default must be 0 or 1")
         balance = fields.parse_money(
             values.get("BILL_AMT1"), "BILL_AMT1", "TWD", allow_negative=True
         )
