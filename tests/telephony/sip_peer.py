@@ -1,7 +1,9 @@
 """SIP peers a test starts on loopback: baresip as a phone, and a tiny responder for final codes.
 
 baresip is configured in a temp dir: one account that auto-answers (or rings forever), plays a
-tone WAV or echoes what it hears, and takes console commands (DTMF keys, /hangup) over UDP.
+tone WAV, a given WAV or echoes what it hears, and takes console commands (DTMF keys, /hangup,
+/ausrc to play another WAV) over UDP. With `record`, it writes what it hears to
+tmp/heard/dump-*-dec.wav.
 """
 
 from __future__ import annotations
@@ -72,6 +74,17 @@ class Baresip:
         with socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as sock:
             sock.sendto(keys.encode(), ("127.0.0.1", self.console_port))
 
+    def press(self, digit: str) -> None:
+        """Press and release a key: one RFC 4733 telephone-event to the far end."""
+        # baresip holds a console key until 0x04 (its key-release code); an event held past
+        # 8.19 s is split into a second one (RFC 4733 §2.5.1.3), which PJSIP reports as a second
+        # press.
+        self.command(f"{digit}\x04")
+
+    def play(self, wav: Path) -> None:
+        """Switch the call's audio source to `wav` (8 kHz 16-bit mono), from its start."""
+        self.command(f"/ausrc aufile,{wav}\n")
+
     def wait_log(self, text: str, timeout_s: float = 5.0) -> bool:
         deadline = time.monotonic() + timeout_s
         while time.monotonic() < deadline:
@@ -83,15 +96,26 @@ class Baresip:
 
 @contextmanager
 def baresip(
-    tmp: Path, user: str, *, answer: str = "auto", audio: str = "tone"
+    tmp: Path,
+    user: str,
+    *,
+    answer: str = "auto",
+    audio: str = "tone",
+    wav: Path | None = None,
+    record: bool = False,
 ) -> Iterator[Baresip]:
-    """Start baresip in `tmp` with one account; `audio` is 'tone' (plays a 440 Hz WAV) or 'echo'."""
+    """Start baresip in `tmp` with one account; `audio` is 'tone' (plays a 440 Hz WAV), 'echo',
+    or 'file' (plays `wav`, 8 kHz 16-bit mono). `record` keeps what it hears under tmp/heard."""
     binary = require_baresip()
     tone = tmp / "tone.wav"
     write_tone(tone)
     sip_port, console_port = free_port(), free_port()
-    source = f"aufile,{tone}" if audio == "tone" else "aubridge,echo"
+    source = {"tone": f"aufile,{tone}", "echo": "aubridge,echo", "file": f"aufile,{wav}"}[audio]
     player = "aubridge,echo" if audio == "echo" else "aubridge,sink"
+    # sndfile dumps each call's decoded inbound audio (and its own outbound) as WAVs.
+    recording = ["module sndfile.so", f"snd_path {tmp / 'heard'}"] if record else []
+    if record:
+        (tmp / "heard").mkdir(exist_ok=True)
     (tmp / "config").write_text(
         "\n".join(
             [
@@ -108,6 +132,7 @@ def baresip(
                 "module aufile.so",
                 "module aubridge.so",
                 "module cons.so",
+                *recording,
                 f"cons_listen 127.0.0.1:{console_port}",
                 "module_app account.so",
                 "module_app menu.so",
