@@ -9,11 +9,11 @@ from __future__ import annotations
 import csv
 import shutil
 from collections.abc import Iterator
-from datetime import date
+from datetime import UTC, date, datetime
 from pathlib import Path
 
 import pytest
-from sqlalchemy import select, text, update
+from sqlalchemy import func, select, text, update
 
 from fairdial.audit import AuditLog
 from fairdial.audit.chain import GENESIS, event_hash
@@ -23,7 +23,14 @@ from fairdial.campaign.settings import CampaignSettings
 from fairdial.portfolio import import_portfolio
 from fairdial.portfolio.generate import generate_portfolio
 from fairdial.store import Store
-from fairdial.store.models import Account, AuditEvent, CallAttempt, Campaign, ContactPoint
+from fairdial.store.models import (
+    Account,
+    AuditEvent,
+    CallAttempt,
+    Campaign,
+    ContactPoint,
+    Hold,
+)
 from tests.conftest import make_store
 
 # A US-CA account the campaign called four times in three days: fine in California, too often
@@ -287,3 +294,34 @@ def test_decisions_without_recorded_zones_are_judged_by_the_current_ones(ran):
     # The call at 08:00 in Los Angeles was 06:00 in Honolulu: judged by today's zones, it broke.
     assert report["violations"]
     assert all(f"({MOVED}) broke: outside_hours" in violation for violation in report["violations"])
+
+
+def test_a_deleted_hold_still_stands_and_later_calls_break_it(ran):
+    with ran.session() as session:
+        hold = session.scalars(select(Hold).order_by(Hold.id)).first()
+        assert hold is not None, "the campaign placed no hold to delete"
+        kind, account_id = hold.kind, hold.account_id
+    # The hold is deleted behind the store's back; a person closes the account's open case, so
+    # nothing but the missing hold stands between the account and the dialler.
+    _sql(
+        ran,
+        "DELETE FROM hold WHERE account_id = :account",
+        "UPDATE escalation SET status = 'closed' WHERE account_id = :account",
+        account=account_id,
+    )
+
+    missing = _report(ran)
+    assert not missing["ok"]
+    assert any(f"hold {kind} on account {account_id}" in p for p in missing["record_problems"])
+
+    # Calls placed once the hold is gone are judged by the hold the chain still holds.
+    run_campaign(ran, RunOptions(days=2, seed=2, start=date(2026, 3, 9)))
+    with ran.session() as session:
+        called_again = session.scalar(
+            select(func.count())
+            .select_from(CallAttempt)
+            .where(CallAttempt.account_id == account_id, CallAttempt.allowed.is_(True))
+            .where(CallAttempt.planned_at >= datetime(2026, 3, 9, tzinfo=UTC))
+        )
+    assert called_again > 0  # the live gate reads the table, where the hold is gone
+    assert any(kind in v for v in _report(ran)["violations"])

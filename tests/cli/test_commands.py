@@ -90,6 +90,6 @@ def test_demo_never_empties_a_store_it_did_not_make(home, tmp_path):
 
     result = runner.invoke(app, ["demo", "--accounts", "20", "--days", "1", "--home", str(home)])
     assert result.exit_code == 2
-    assert "did not create" in result.output
+    assert "was not made by the demo" in result.output
     assert (home / "key").read_bytes() == key_before
     assert json.loads(_invoke("report", "--json").output)["attempts"] == 0

@@ -119,6 +119,12 @@ def recheck_attempts(
     holds: dict[int, list[Hold]] = defaultdict(list)
     for hold in session.scalars(select(Hold)):
         holds[hold.account_id].append(hold)
+    # A hold deleted from the table still stands in the chain: judge calls by the chain's too.
+    for account_id, chained in chained_holds(session).items():
+        kept = {(hold.kind, hold.placed_at) for hold in holds[account_id]}
+        for at, kind in chained:
+            if (kind, at) not in kept:
+                holds[account_id].append(Hold(account_id=account_id, kind=kind, placed_at=at))
     points: dict[int, list[ContactPoint]] = defaultdict(list)
     for row in session.scalars(select(ContactPoint)):
         points[row.borrower_id].append(row)
@@ -167,6 +173,28 @@ def _pack(packs: dict[str, PolicyPack | None], pack_id: str) -> PolicyPack | Non
     return packs[pack_id]
 
 
+def chained_holds(session: Session) -> dict[int, list[tuple[Any, str]]]:
+    """Holds as the audit chain recorded them, by account id: the table alone can be edited."""
+    by_ref: dict[str, list[tuple[Any, str]]] = defaultdict(list)
+    for event in session.scalars(select(AuditEvent).where(AuditEvent.kind == "hold.placed")):
+        if event.subject and event.payload.get("hold"):
+            by_ref[event.subject].append((event.at, str(event.payload["hold"])))
+    if not by_ref:
+        return {}
+    ids = session.execute(select(Account.ref, Account.id).where(Account.ref.in_(list(by_ref))))
+    return {account_id: by_ref[ref] for ref, account_id in ids}
+
+
+def _missing_holds(session: Session, chained: dict[int, list[tuple[Any, str]]]) -> list[str]:
+    stored = {(hold.account_id, hold.kind) for hold in session.scalars(select(Hold))}
+    return [
+        f"hold {kind} on account {account_id} (placed {at.isoformat()}) is missing from the store"
+        for account_id, holds in sorted(chained.items())
+        for at, kind in holds
+        if (account_id, kind) not in stored
+    ]
+
+
 def verify(session: Session) -> AuditReport:
     report = AuditReport()
     problems, last_seq, _ = verify_chain(session)
@@ -174,5 +202,6 @@ def verify(session: Session) -> AuditReport:
     report.chain_problems = problems + _check_heads(session, last_seq)
     decisions = recorded_decisions(session)
     report.record_problems = check_records(session, decisions)
+    report.record_problems += _missing_holds(session, chained_holds(session))
     report.attempts_checked, report.violations = recheck_attempts(session, decisions)
     return report

@@ -100,7 +100,7 @@ def run_command(
         limit=limit,
         settings=CampaignSettings(lines=lines),
     )
-    with store_from_options(db, home) as store:
+    with store_from_options(db, home, must_exist=True) as store:
         with store.session() as session:
             if not session.scalar(select(func.count()).select_from(Account)):
                 raise fail("the store has no accounts: import a portfolio first (fairdial import)")

@@ -34,10 +34,11 @@ DEMO_MARK = ".fairdial-demo"
 
 def _fresh_store(home: Path) -> Store:
     """An empty store in the demo's own folder; a store the demo did not make is never touched."""
-    if (home / "fairdial.db").exists() and not (home / DEMO_MARK).exists():
+    if any(home.iterdir()) and not (home / DEMO_MARK).exists():
+        # A key alone may protect a PostgreSQL store; a portfolio file may be someone's own.
         raise fail(
-            f"{home} holds a store the demo did not create; the demo starts from an empty store "
-            "each time, so give it a folder of its own with --home"
+            f"{home} is not empty and was not made by the demo, which empties its folder each "
+            "time: give it a folder of its own with --home"
         )
     for name in ("fairdial.db", "fairdial.db-wal", "fairdial.db-shm", "key"):
         (home / name).unlink(missing_ok=True)
