@@ -161,6 +161,8 @@ def test_a_watched_call_ends_soon_after_its_stream_closes() -> None:
         ({"twilio": {"public_url": PUBLIC}}, "twilio.from_number: required"),
         ({"audiosocket": {"prot": 1}}, "audiosocket.prot: unknown option"),
         ({"audiosocket": {}, "http": {"port": "80"}}, "http.port: must be a whole number"),
+        ({"audiosocket": {}, "http": {"port": 70000}}, "http.port: a TCP port is at most 65535"),
+        ({"audiosocket": {}, "limits": {"max_call_seconds": float("inf")}}, "must be a finite"),
         ({"audiosocket": {}, "voice": {"vad": "x"}}, "voice.vad: 'x' is not one of"),
         ({"audiosocket": {}, "limits": {"max_call_seconds": -1}}, "limits.max_call_seconds"),
         ({"audiosocket": {}, "telephony": {}}, "telephony: unknown section"),

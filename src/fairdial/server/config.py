@@ -6,6 +6,7 @@ file: it names the environment variables that hold them.
 
 from __future__ import annotations
 
+import math
 import os
 from dataclasses import dataclass, field, fields
 from pathlib import Path
@@ -204,10 +205,14 @@ def _typed(dotted: str, annotation: Any, value: Any) -> Any:
     if text.startswith("int"):
         if isinstance(value, bool) or not isinstance(value, int) or value < 0:
             raise ServeConfigError(f"{dotted}: must be a whole number >= 0, not {value!r}")
+        if dotted.endswith(".port") and value > 65_535:
+            raise ServeConfigError(f"{dotted}: a TCP port is at most 65535, not {value}")
         return value
     if text.startswith("float"):
         if isinstance(value, bool) or not isinstance(value, int | float) or value <= 0:
             raise ServeConfigError(f"{dotted}: must be a number > 0, not {value!r}")
+        if not math.isfinite(value):
+            raise ServeConfigError(f"{dotted}: must be a finite number, not {value!r}")
         return float(value)
     if text.startswith("list"):
         if not isinstance(value, list):
