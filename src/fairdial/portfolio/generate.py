@@ -15,24 +15,11 @@ from pathlib import Path
 
 from faker import Faker
 
+from fairdial.portfolio.mapping import FIELDS
 from fairdial.portfolio.synthetic import TaiwanIdentities, UsIdentities, row_seed
 
-COLUMNS = (
-    "account_ref",
-    "name",
-    "birth_date",
-    "phone",
-    "phone_kind",
-    "phone_timezones",
-    "balance",
-    "currency",
-    "dpd",
-    "language",
-    "jurisdiction",
-    "product",
-    "ai_voice_consent",
-    "synthetic",
-)
+# Our own field names, so the file imports without a mapping; every borrower is their own.
+COLUMNS = tuple(name for name in FIELDS if name not in ("borrower_ref", "national_id"))
 # States weighted roughly by population, with several that span two time zones.
 US_STATES = ("CA", "TX", "FL", "NY", "PA", "IL", "OH", "GA", "NC", "MI", "AZ", "WA", "MA", "TN")
 
