@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import random
 from collections.abc import Callable
-from dataclasses import dataclass, field, replace
+from dataclasses import replace
 from datetime import date, datetime, time, timedelta
 
 from fairdial.simulation.amounts import round_spoken
@@ -16,6 +16,7 @@ from fairdial.simulation.dates import pick_date
 from fairdial.simulation.intents import Intent
 from fairdial.simulation.memory import AgreedPlan, AgreedPromise, BorrowerMemory
 from fairdial.simulation.personas import Stance
+from fairdial.simulation.reply import Reply, slot_date, slot_int
 from fairdial.simulation.speech import Voice
 from fairdial.telephony.base import BotUtterance
 
@@ -35,17 +36,6 @@ _WILLING_TO_DEAL = {Stance.WILLING, Stance.PARTIAL, Stance.PLAN_SEEKER, Stance.H
 _IMPLIED = frozenset({Intent.ACCEPT, Intent.ACCEPT_PLAN, Intent.CONFIRM})
 _MAX_TURNS = 30  # past this many bot sentences a borrower loses patience and hangs up
 _DISPLEASED = {Stance.ANGRY, Stance.STOP, Stance.REFUSER}
-
-
-@dataclass(frozen=True)
-class Reply:
-    intent: Intent
-    text: str
-    amount_minor: int | None = None
-    due_date: date | None = None
-    months: int | None = None
-    detail: dict[str, object] = field(default_factory=dict)
-    hang_up: bool = False
 
 
 class SimBorrower:
@@ -200,7 +190,7 @@ class SimBorrower:
     # The debt and the negotiation
 
     def _on_state_debt(self, slots: dict[str, object]) -> Reply | None:
-        asked = _int(slots.get("amount_minor"), self.facts.balance_minor)
+        asked = slot_int(slots.get("amount_minor"), self.facts.balance_minor)
         if self.memory.committed:
             return self._already_promised()
         if self.stance == Stance.WILLING:
@@ -212,14 +202,14 @@ class SimBorrower:
         return self._stance_reply(asked, None)
 
     def _on_ask_payment(self, slots: dict[str, object]) -> Reply | None:
-        asked = _int(slots.get("amount_minor"), self.facts.balance_minor)
-        proposed = _date(slots.get("due_date"))
+        asked = slot_int(slots.get("amount_minor"), self.facts.balance_minor)
+        proposed = slot_date(slots.get("due_date"))
         if self.memory.committed:
             return self._already_promised()
         return self._stance_reply(asked, proposed)
 
     def _on_offer_plan(self, slots: dict[str, object]) -> Reply | None:
-        months = _int(slots.get("months"), 0)
+        months = slot_int(slots.get("months"), 0)
         self._rounds += 1
         if self.stance in {Stance.PLAN_SEEKER, Stance.PARTIAL, Stance.HARDSHIP}:
             wanted = self.persona.plan_months
@@ -240,14 +230,18 @@ class SimBorrower:
                 return self._say(
                     Intent.ACCEPT_PLAN, "accept_plan", months=months, months_value=months
                 )
-            return self._promise(_int(slots.get("amount_minor"), self.facts.balance_minor), None)
+            return self._promise(
+                slot_int(slots.get("amount_minor"), self.facts.balance_minor), None
+            )
         if self.stance == Stance.REFUSER:
             return self._displeased(self._say(Intent.DECLINE, "decline"))
-        return self._stance_reply(_int(slots.get("amount_minor"), self.facts.balance_minor), None)
+        return self._stance_reply(
+            slot_int(slots.get("amount_minor"), self.facts.balance_minor), None
+        )
 
     def _on_counter_offer(self, slots: dict[str, object]) -> Reply | None:
-        amount = _int(slots.get("amount_minor"), self.facts.balance_minor)
-        due = _date(slots.get("due_date"))
+        amount = slot_int(slots.get("amount_minor"), self.facts.balance_minor)
+        due = slot_date(slots.get("due_date"))
         self._rounds += 1
         if self.stance in _DISPLEASED:
             return self._displeased(self._say(Intent.DECLINE, "decline"))
@@ -261,16 +255,16 @@ class SimBorrower:
         return self._say(Intent.DECLINE, "decline")
 
     def _on_confirm_promise(self, slots: dict[str, object]) -> Reply | None:
-        amount = _int(slots.get("amount_minor"), 0)
-        due = _date(slots.get("due_date"))
+        amount = slot_int(slots.get("amount_minor"), 0)
+        due = slot_date(slots.get("due_date"))
         if amount and due:
             keep = self.rng.random() < self.persona.keeps_promises
             self.memory.promise = AgreedPromise(amount, due, self.today, keep)
         return self._say(Intent.CONFIRM, "confirm", amount_value=amount or None, due_value=due)
 
     def _on_confirm_plan(self, slots: dict[str, object]) -> Reply | None:
-        months = _int(slots.get("months"), 0)
-        first = _int(slots.get("first_payment_minor"), 0)
+        months = slot_int(slots.get("months"), 0)
+        first = slot_int(slots.get("first_payment_minor"), 0)
         if months:
             keep = self.rng.random() < self.persona.keeps_promises
             self.memory.plan = AgreedPlan(months, first, self.today, keep)
@@ -310,28 +304,12 @@ class SimBorrower:
 
     def _promise(self, asked: int, proposed: date | None) -> Reply:
         due = proposed or pick_date(self.today, self.rng, self.facts.bounds.max_promise_days + 3)
-        spoken, amount = self.voice.amount(asked, self.facts.currency, full=True)
-        return self._say(
-            Intent.PROMISE,
-            "promise",
-            amount=spoken,
-            date=self.voice.day(due),
-            amount_value=amount,
-            due_value=due,
-        )
+        return self._money(Intent.PROMISE, "promise", asked, due, full=True)
 
     def _partial(self, asked: int, proposed: date | None) -> Reply:
         share = round_spoken(int(asked * self.persona.partial_share), self.facts.currency, self.rng)
         due = proposed or pick_date(self.today, self.rng, self.facts.bounds.max_promise_days)
-        spoken, amount = self.voice.amount(share, self.facts.currency)
-        return self._say(
-            Intent.PARTIAL_OFFER,
-            "partial_offer",
-            amount=spoken,
-            date=self.voice.day(due),
-            amount_value=amount,
-            due_value=due,
-        )
+        return self._money(Intent.PARTIAL_OFFER, "partial_offer", share, due)
 
     def _plan_request(self, months: int) -> Reply:
         return self._say(
@@ -372,14 +350,15 @@ class SimBorrower:
         else:
             assert plan is not None
             amount, due = plan.first_payment_minor, plan.made_on + timedelta(days=30)
-        spoken, amount = self.voice.amount(amount, self.facts.currency)
+        return self._money(Intent.ALREADY_PROMISED, "already_promised", amount, due)
+
+    def _money(
+        self, intent: Intent, key: str, amount_minor: int, due: date, *, full: bool = False
+    ) -> Reply:
+        """A reply naming an amount and a date, with both kept as what the borrower meant."""
+        spoken, amount = self.voice.amount(amount_minor, self.facts.currency, full=full)
         return self._say(
-            Intent.ALREADY_PROMISED,
-            "already_promised",
-            amount=spoken,
-            date=self.voice.day(due),
-            amount_value=amount,
-            due_value=due,
+            intent, key, amount=spoken, date=self.voice.day(due), amount_value=amount, due_value=due
         )
 
     def _stop(self) -> Reply:
@@ -507,19 +486,3 @@ _KEY_FOR = {
     Intent.HELLO: "hello",
     Intent.ACCEPT: "accept",
 }
-
-
-def _int(value: object, default: int) -> int:
-    try:
-        return int(value)  # type: ignore[call-overload]
-    except (TypeError, ValueError):
-        return default
-
-
-def _date(value: object) -> date | None:
-    if isinstance(value, date):
-        return value
-    try:
-        return date.fromisoformat(str(value))
-    except ValueError:
-        return None

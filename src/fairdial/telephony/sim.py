@@ -13,12 +13,13 @@ from collections.abc import Callable
 from dataclasses import dataclass
 
 from fairdial.conversation.facts import AccountFacts
-from fairdial.simulation.borrower import Reply, SimBorrower
+from fairdial.simulation.borrower import SimBorrower
 from fairdial.simulation.intents import Intent, TruthTurn
 from fairdial.simulation.lexicon import lexicon_for
 from fairdial.simulation.memory import BorrowerMemory
 from fairdial.simulation.personas import persona_for
 from fairdial.simulation.reach import local_time, pick_up
+from fairdial.simulation.reply import Reply
 from fairdial.simulation.seeding import derive_rng
 from fairdial.telephony.base import BotUtterance, CallResult, DialOutcome, DialRequest, HeardTurn
 
