@@ -6,7 +6,7 @@ import numpy as np
 import pytest
 
 from fairdial.voice.asr import make_stt, models
-from fairdial.voice.asr.whisper import WhisperSpeechToText, whisper_language
+from fairdial.voice.asr.whisper import WhisperSpeechToText, _says_twice, whisper_language
 from fairdial.voice.audio import resample
 from fairdial.voice.engines import SpeechToText
 from fairdial.voice.normalize import for_speech
@@ -140,3 +140,36 @@ def test_transcript_is_in_the_script_of_the_account(
     result = asyncio.run(engine.transcribe(np.zeros(8000, np.int16), language))
 
     assert result.text == transcript
+
+
+def test_turn_window_covers_the_turn_and_a_margin_and_is_never_under_ten_seconds() -> None:
+    engine = english_whisper()
+    assert engine._window_frames(3 * 16000) == 1000  # 3 s + 2 s margin -> the 10 s floor
+    assert engine._window_frames(int(12.3 * 16000)) == 1500  # 14.3 s, rounded up to 15 s
+    assert engine._window_frames(28 * 16000) is None  # no shorter than Whisper's own 30 s
+
+
+def test_short_window_hears_recorded_prompts_without_falling_back() -> None:
+    short = WhisperSpeechToText("tiny.en")
+    prompts = {
+        "please-try-again": {"please", "try", "again"},
+        "conf-invalid": {"not", "valid", "conference", "number", "please", "try", "again"},
+        "cannot-complete-as-dialed": {"your", "call", "cannot", "be", "completed", "dialed"},
+    }
+    for prompt, words in prompts.items():
+        assert words <= heard_words(transcribe(short, prompt)), prompt
+    assert short.fallbacks == 0
+
+
+@pytest.mark.parametrize(
+    ("text", "looped"),
+    [
+        ("Calling. Calling. Calling.", True),
+        ("Your call cannot be completed as dialed. Your call cannot be completed as dial", True),
+        ("我可以還。我可以還。", True),
+        ("No. No, I cannot pay that.", False),
+        ("Yes. I can pay on Friday.", False),
+    ],
+)
+def test_a_sentence_said_twice_over_is_not_trusted(text: str, looped: bool) -> None:
+    assert _says_twice(text) is looped

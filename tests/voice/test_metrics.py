@@ -28,7 +28,11 @@ def test_session_records_turns_and_exports_histograms():
 
     async def call():
         session, _, clock = make_session(
-            [Reply([1.0], at=0.5)], ["hello?"], stt_delay_s=0.3, metrics=VoiceMetrics(registry)
+            [Reply([1.0], at=0.5)],
+            ["hello?"],
+            stt_delay_s=0.3,
+            metrics=VoiceMetrics(registry),
+            partial_transcripts=False,
         )
         heard = await session.listen()
         await clock.sleep(0.05)  # the engine deciding
@@ -45,3 +49,25 @@ def test_session_records_turns_and_exports_histograms():
     assert abs(turn.total_s - 0.95) < 0.06
     assert registry.get_sample_value("fairdial_voice_response_seconds_count") == 1
     assert registry.get_sample_value("fairdial_voice_asr_seconds_sum") == turn.asr_s
+
+
+def test_early_transcript_runs_during_the_end_of_turn_wait():
+    async def call(text):
+        session, _, _ = make_session(
+            [Reply([1.0], at=0.5)], [text], stt_delay_s=0.3, partial_transcripts=True
+        )
+        heard = await session.listen()
+        await session.say(BotUtterance("Thank you.", "acknowledge"))
+        await session.hangup()
+        return heard, session.turn_metrics[0]
+
+    # Asked for after 0.25 s of silence, the transcript is ready 0.3 s later; a finished
+    # sentence ends the turn then, and nothing of the recogniser's time is left to wait for.
+    heard, finished = asyncio.run(call("I can pay on Friday."))
+    assert heard is not None and heard.text == "I can pay on Friday."
+    assert abs(finished.end_of_turn_s - 0.56) < 0.03
+    assert finished.asr_s < 0.03
+    # Words that go on ("and") keep the usual silence; the transcript is ready before it ends.
+    heard, unfinished = asyncio.run(call("I can pay on Friday and"))
+    assert abs(unfinished.end_of_turn_s - 0.6) < 0.03
+    assert unfinished.asr_s < 0.03

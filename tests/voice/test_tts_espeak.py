@@ -30,7 +30,7 @@ def test_mandarin_is_spoken_in_both_scripts() -> None:
     for chunks in (traditional, simplified):
         audio = np.concatenate(chunks)
         rms = float(np.sqrt(np.mean(audio.astype(np.float64) ** 2)))
-        assert len(chunks) == 2
+        assert len(chunks) == 3  # the opening 您好 on its own, then the two sentences
         assert rms > 1000
         # Mandarin runs at 3 to 6 characters a second; pinyin read as English runs far longer.
         assert 0.15 < seconds_of(chunks, engine.sample_rate) / characters < 0.4

@@ -6,7 +6,7 @@ import pytest
 from fairdial.voice.engines import TextToSpeech
 from fairdial.voice.tts import make_tts
 from fairdial.voice.tts.cache import PromptCache, PromptKey
-from fairdial.voice.tts.sentences import SentenceTextToSpeech, split_sentences
+from fairdial.voice.tts.sentences import SentenceTextToSpeech, split_for_speaking, split_sentences
 
 
 class CountingVoice(SentenceTextToSpeech):
@@ -74,7 +74,7 @@ def test_first_chunk_comes_before_the_reply_is_rendered() -> None:
 
     chunk, rendered_then = asyncio.run(first_chunk())
 
-    assert len(chunk) == 100 * len("Hello, this is Example Bank.")
+    assert len(chunk) == 100 * len("Hello,")  # the opening clause of a long first sentence
     assert rendered_then == 1
     assert len(voice.rendered) < 4
 
@@ -88,7 +88,7 @@ def test_one_chunk_per_sentence_in_order() -> None:
     chunks = asyncio.run(collect())
 
     assert isinstance(voice, TextToSpeech)
-    assert [len(chunk) // 100 for chunk in chunks] == [len(s) for s in split_sentences(REPLY)]
+    assert [len(chunk) // 100 for chunk in chunks] == [len(s) for s in split_for_speaking(REPLY)]
 
 
 def test_repeated_prompt_comes_from_the_cache() -> None:
@@ -101,8 +101,8 @@ def test_repeated_prompt_comes_from_the_cache() -> None:
 
     first, again = asyncio.run(say_twice())
 
-    assert len(voice.rendered) == 4
-    assert voice.cache.hits == 4
+    assert len(voice.rendered) == 5  # the opening "Hello," on its own, then four sentences
+    assert voice.cache.hits == 5
     assert all(np.array_equal(a, b) for a, b in zip(first, again, strict=True))
 
 
@@ -147,3 +147,20 @@ def test_cached_audio_cannot_be_changed_by_a_caller() -> None:
 def test_unsupported_engine_names_the_available_ones() -> None:
     with pytest.raises(ValueError, match=r"'azure' is not supported; available: piper, espeak"):
         make_tts("azure")
+
+
+@pytest.mark.parametrize(
+    ("text", "parts"),
+    [
+        ("Thank you, I have noted that.", ["Thank you,", "I have noted that."]),
+        ("好的，我已經記下您下週五還款五千元。", ["好的，", "我已經記下您下週五還款五千元。"]),
+        ("Hello, this is Harbor Bank. Bye.", ["Hello,", "this is Harbor Bank.", "Bye."]),
+        # Short sentences, and a lead too short to say alone, are rendered whole.
+        ("OK, fine then.", ["OK, fine then."]),
+        ("好，謝謝。", ["好，謝謝。"]),
+        ("I, for one, agree with that entirely.", ["I, for one, agree with that entirely."]),
+        ("One sentence without any pause at all.", ["One sentence without any pause at all."]),
+    ],
+)
+def test_a_long_first_sentence_leads_with_its_opening_clause(text: str, parts: list[str]) -> None:
+    assert split_for_speaking(text) == parts

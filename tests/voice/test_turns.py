@@ -1,6 +1,12 @@
 import pytest
 
-from fairdial.voice.turns import TurnDetector, TurnState, TurnTimings, looks_mid_number
+from fairdial.voice.turns import (
+    TurnDetector,
+    TurnState,
+    TurnTimings,
+    looks_finished,
+    looks_mid_number,
+)
 
 FRAME = 0.02
 
@@ -64,3 +70,54 @@ def test_mid_number_words():
     assert looks_mid_number("0912 345")
     assert not looks_mid_number("I'll pay on the 20th")
     assert not looks_mid_number("好，我明天還")
+
+
+def silence_after(detector: TurnDetector, speech_s: float, hint: str, hint_at_s: float) -> float:
+    """Speak, pause `hint_at_s`, hand the detector `hint`; the silence at which the turn ended."""
+    at = 0.0
+    for _ in range(round(speech_s / FRAME)):
+        detector.push(True, at)
+        at += FRAME
+    while True:
+        if abs(at - speech_s - hint_at_s) < 1e-6:
+            detector.hint_text(hint)
+        if detector.push(False, at) is TurnState.ENDED:
+            return round(at + FRAME - speech_s, 6)
+        at += FRAME
+
+
+@pytest.mark.parametrize(
+    ("hint", "silence"),
+    [
+        ("I can pay on Friday.", 0.36),  # known at 0.36 s, past the 0.35 s floor: ends then
+        ("Who is this?", 0.36),
+        ("我下週五可以還。", 0.36),
+        ("I can pay on Friday and", 0.6),  # goes on: the usual short silence
+        ("Well, because, um.", 0.6),
+        ("我可以還，然後。", 0.6),
+        ("My number is 0912.", 1.2),  # mid-number: the long silence
+    ],
+)
+def test_the_early_transcript_decides_what_a_pause_means(hint: str, silence: float) -> None:
+    assert silence_after(TurnDetector(TurnTimings()), 1.4, hint, hint_at_s=0.34) == silence
+
+
+def test_a_transcript_of_earlier_speech_does_not_end_the_turn_early():
+    detector = TurnDetector(TurnTimings())
+    feed(detector, [(True, 1.0), (False, 0.3)])
+    detector.hint_text("I can pay.", bursts=0)  # asked for before any speech: covers none
+    assert detector.silence_needed() == 0.6
+
+
+@pytest.mark.parametrize(
+    ("text", "finished"),
+    [
+        ("I can pay on Friday.", True),
+        ("好的，我明天還。", True),
+        ("I can pay", False),
+        ("Let me think...", False),
+        ("I'll pay two thousand.", False),  # an amount may go on ("...and five hundred")
+    ],
+)
+def test_what_reads_as_a_finished_sentence(text: str, finished: bool) -> None:
+    assert looks_finished(text) is finished

@@ -80,7 +80,7 @@ class VoiceSession:
         answered_by: str = "human",
         cache: PromptCache | None = None,
         metrics: VoiceMetrics | None = None,
-        partial_transcripts: bool = False,
+        partial_transcripts: bool = True,
         max_disclosure_repeats: int = 2,
         keep_send_times: bool = False,
         call_ref: str = "",
@@ -167,9 +167,10 @@ class VoiceSession:
             return None
         self._start()
         capture = self._capture or self._open_capture(self.frame_time, timeout_s, seed=True)
-        partial: list[tuple[int, str]] = []
+        # Early transcripts by the number of speech bursts they cover.
+        early: dict[int, asyncio.Task[str]] = {}
         if self._partial_transcripts:
-            capture.on_pause = lambda audio: self._spawn(self._partial(capture, audio, partial))
+            capture.on_pause = lambda audio: self._transcribe_early(capture, audio, early)
 
         await capture.done.wait()
         self._capture = None
@@ -178,10 +179,9 @@ class VoiceSession:
             return None
 
         turn_ended = capture.ended_at.arrived
-        bursts = len(capture.detector.bursts)
-        reused = [text for count, text in partial if count == bursts]
-        if reused:
-            text = reused[-1]  # no speech since the partial: it is the whole turn
+        covering = early.get(len(capture.detector.bursts))
+        if covering is not None:
+            text = await covering  # no speech since it was asked for: it is the whole turn
         else:
             text = await self._transcribe(capture.speech_audio())
         seconds = capture.ended_at.at + FRAME_S - capture.started_at
@@ -371,14 +371,20 @@ class VoiceSession:
         transcript = await self._stt.transcribe(pcm, self.language)
         return transcript.text
 
-    async def _partial(
-        self, capture: TurnCapture, audio: np.ndarray, results: list[tuple[int, str]]
+    def _transcribe_early(
+        self, capture: TurnCapture, audio: np.ndarray, early: dict[int, asyncio.Task[str]]
     ) -> None:
+        """Transcribe the turn so far while the borrower pauses; the words tell the detector
+        whether the pause ends the turn, and if it does, the transcript is already underway."""
         bursts = len(capture.detector.bursts)
-        text = await self._transcribe(audio)
-        results.append((bursts, text))
-        if not capture.done.is_set():
-            capture.detector.hint_text(text)
+
+        async def transcribe() -> str:
+            text = await self._transcribe(audio)
+            if not capture.done.is_set():
+                capture.detector.hint_text(text, bursts)
+            return text
+
+        early[bursts] = self._spawn(transcribe())
 
     # -- ending -------------------------------------------------------------------------------
 

@@ -1,9 +1,13 @@
-"""When has the borrower finished speaking? Two silence timeouts and a mid-number rule.
+"""When has the borrower finished speaking? Silence timeouts read with the words said so far.
 
-A finished-sounding answer is taken after a short silence; while the borrower reads digits or an
-amount in groups ("0912 ... 345 ... 678") the bot waits longer, so a pause between groups is
-not mistaken for the end. Mid-number is judged from a partial transcript when one exists, else
-from the rhythm: short bursts after a question that asked for a number, or several in a row.
+A short silence ends a turn; while the borrower reads digits or an amount in groups ("0912 ...
+345 ... 678") the bot waits longer, so a pause between groups is not mistaken for the end. Once
+a pause has lasted `partial_after_s`, the session transcribes the turn so far; that early
+transcript decides what the silence means. A finished sentence ("I can pay on Friday.") ends
+the turn as soon as the transcript is known, after `finished_silence_s` at the least; one that
+stops on a digit or number word waits the long silence; one that stops on "and", "because" or
+a hesitation waits the usual short silence. Without a transcript, mid-number is judged from the
+rhythm: short bursts after a question that asked for a number, or several in a row.
 """
 
 from __future__ import annotations
@@ -25,6 +29,15 @@ _MID_NUMBER = re.compile(
 )
 
 
+# Words after which a sentence goes on, whatever punctuation the recogniser put after them.
+_CONTINUES = re.compile(
+    r"(?:\b(?:and|but|or|so|because|cause|then|if|to|the|a|my|of|with|um+|uh+|er+|erm|like)"
+    r"|然後|然后|可是|但是|因為|因为|所以|就是|那個|那个|如果|而且|還有|还有|嗯|呃|那)"
+    r"[\s,.\-、，。…]*$",
+    re.IGNORECASE,
+)
+_FINISHED = re.compile(r"[.?!。？！]\s*$")
+
 _EPSILON = 1e-6  # frame times are sums of 0.02 s steps
 
 
@@ -32,11 +45,20 @@ def looks_mid_number(text: str) -> bool:
     return bool(_MID_NUMBER.search(text.strip()))
 
 
+def looks_finished(text: str) -> bool:
+    """A transcript that ends a sentence, not on a number, a conjunction or a hesitation."""
+    text = text.strip()
+    if text.endswith(("...", "…")) or not _FINISHED.search(text):
+        return False
+    return not (looks_mid_number(text) or _CONTINUES.search(text))
+
+
 @dataclass(frozen=True)
 class TurnTimings:
     """Every turn-taking delay, in seconds; the defaults suit phone calls."""
 
-    short_silence_s: float = 0.6  # after a finished-sounding answer
+    short_silence_s: float = 0.6  # after an answer, when its words are not known yet
+    finished_silence_s: float = 0.35  # at least this, after words that finish a sentence
     long_silence_s: float = 1.2  # while digits or an amount are read in groups
     number_burst_max_s: float = 1.6  # a group of digits read aloud is a burst at most this long
     min_speech_s: float = 0.06  # anything shorter is a click, not the start of a turn
@@ -92,14 +114,22 @@ class TurnDetector:
     def speech_ended_at(self) -> float | None:
         return self.bursts[-1].end if self.bursts else None
 
-    def hint_text(self, partial: str) -> None:
-        """A transcript of the speech so far; it decides mid-number until more speech comes."""
+    def hint_text(self, partial: str, bursts: int | None = None) -> None:
+        """A transcript of the first `bursts` bursts of speech (by default all so far); it
+        judges the silence after them, and is ignored once more speech has come."""
         self._partial = partial
-        self._partial_bursts = len(self.bursts)
+        self._partial_bursts = len(self.bursts) if bursts is None else bursts
+
+    def _current_partial(self) -> str | None:
+        """The early transcript, while no speech has come since it was asked for."""
+        if self._partial is not None and self._partial_bursts == len(self.bursts):
+            return self._partial
+        return None
 
     def mid_number(self) -> bool:
-        if self._partial is not None and self._partial_bursts == len(self.bursts):
-            return looks_mid_number(self._partial)
+        partial = self._current_partial()
+        if partial is not None:
+            return looks_mid_number(partial)
         if not self.bursts:
             return False
         short = [b.seconds <= self.timings.number_burst_max_s for b in self.bursts]
@@ -109,7 +139,12 @@ class TurnDetector:
 
     def silence_needed(self) -> float:
         t = self.timings
-        return t.long_silence_s if self.mid_number() else t.short_silence_s
+        if self.mid_number():
+            return t.long_silence_s
+        partial = self._current_partial()
+        if partial is not None and looks_finished(partial):
+            return t.finished_silence_s
+        return t.short_silence_s
 
     def push(self, speech: bool, at: float) -> TurnState:
         """`at` is the frame's start time; a speech frame covers [at, at + frame_s)."""
