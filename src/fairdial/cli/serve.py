@@ -22,14 +22,17 @@ logger = logging.getLogger("fairdial.server")
 def serve_command(
     config_path: Annotated[Path, typer.Option("--config", "-c", help="The serve YAML file.")],
     check: Annotated[
-        bool, typer.Option("--check", help="Validate the file and exit without serving.")
+        bool,
+        typer.Option(
+            "--check",
+            help="Validate the file and the environment it names, then exit without serving.",
+        ),
     ] = False,
 ) -> None:
-    """Serve Twilio webhooks and media streams and the AudioSocket listener until stopped."""
+    """Serve Twilio webhooks and media streams, the AudioSocket listener and SIP until stopped."""
     try:
         config = load_config(config_path)
-        if config.twilio is not None:
-            config.twilio_credentials()
+        config.check_environment()
     except ServeConfigError as error:
         raise fail(f"{config_path}: {error}") from error
     if check:
@@ -44,11 +47,12 @@ async def _serve(config: ServeConfig) -> None:
 
     server = build_server(config)
     await server.start()
-    console.print(
-        f"serving on {server.http_url}"
-        + (f", audiosocket on {server.audiosocket_address}" if server.audiosocket_address else ""),
-        highlight=False,
-    )
+    listening = [f"serving on {server.http_url}"]
+    if server.audiosocket_address is not None:
+        listening.append(f"audiosocket on {server.audiosocket_address}")
+    if server.sip is not None:
+        listening.append(f"sip on {server.sip.local_address}")
+    console.print(", ".join(listening), highlight=False)
     stop = asyncio.Event()
     loop = asyncio.get_running_loop()
     for signum in (signal.SIGINT, signal.SIGTERM):

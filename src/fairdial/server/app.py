@@ -1,4 +1,5 @@
-"""The running server: the Twilio web app, the AudioSocket listener, and the calls they carry.
+"""The running server: the Twilio web app, the AudioSocket listener, the SIP user agent, and
+the calls they carry.
 
 `Server.start()` binds everything (port 0 lets the OS choose), `stop()` ends every live call
 at its carrier and closes the listeners. Answered calls are recorded when recordings are on,
@@ -10,9 +11,9 @@ from __future__ import annotations
 import asyncio
 import logging
 import socket
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Coroutine
 from dataclasses import replace
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import uvicorn
 from starlette.applications import Starlette
@@ -28,17 +29,22 @@ from fairdial.telephony.events import AnsweredBy, AnsweredCall
 from fairdial.telephony.recording import RecordedTransport, RecordingArchive
 from fairdial.telephony.twilio import TwilioChannel, TwilioCredentials, TwilioRestClient
 
+if TYPE_CHECKING:
+    from fairdial.server.sip import LineLimitedSipChannel
+
 logger = logging.getLogger("fairdial.server")
 
-SessionFactory = Callable[[AnsweredCall], CallSession]
-InboundHandler = Callable[[AnsweredCall], Awaitable[None]]
+# A coroutine function may open the session, e.g. after screening the answer for a machine.
+SessionFactory = Callable[[AnsweredCall], CallSession | Awaitable[CallSession]]
+InboundHandler = Callable[[AnsweredCall], Coroutine[Any, Any, None]]
 
 
 class Server:
     """Everything `fairdial serve` runs, from one `ServeConfig`.
 
-    `session_factory` turns an answered Twilio call into the dialler's session; `on_inbound`
-    runs a call Asterisk connects over AudioSocket. Without one, such calls are refused.
+    `session_factory` turns an answered Twilio or SIP call into the dialler's session (SIP
+    needs one); `on_inbound` runs a call Asterisk connects over AudioSocket. Without one, such
+    calls are refused.
     """
 
     def __init__(
@@ -60,6 +66,7 @@ class Server:
         self._rest: TwilioRestClient | None = None
         self.audiosocket: AudioSocketServer | None = None
         self.audiosocket_address: tuple[str, int] | None = None
+        self.sip: LineLimitedSipChannel | None = None
         self._http: uvicorn.Server | None = None
         self._http_task: asyncio.Task[None] | None = None
         self.http_url = ""
@@ -71,13 +78,46 @@ class Server:
         return Starlette(routes=routes)
 
     async def start(self) -> None:
+        """Bind every configured endpoint; if one fails, those already up are closed again."""
+        try:
+            await self._start()
+        except BaseException:
+            await self.stop()
+            raise
+        logger.info(
+            "fairdial serving",
+            extra={
+                "http": self.http_url,
+                "audiosocket": self.audiosocket_address,
+                "sip": self.sip.local_address if self.sip is not None else None,
+            },
+        )
+
+    async def _start(self) -> None:
         c = self.config
         sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
         sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-        sock.bind((c.http.host, c.http.port))
+        try:
+            sock.bind((c.http.host, c.http.port))
+            await self._start_providers()
+        except BaseException:
+            sock.close()
+            raise
         host, port = sock.getsockname()[:2]
         self.http_url = f"http://{host}:{port}"
 
+        config = uvicorn.Config(self.app(), log_level="warning", lifespan="off", access_log=False)
+        self._http = http = uvicorn.Server(config)
+        self._http_task = task = asyncio.create_task(http.serve(sockets=[sock]), name="http")
+        while not http.started:
+            if task.done():
+                self._http = self._http_task = None  # nothing left for `stop` to end
+                task.result()  # raises what stopped the web app
+                raise RuntimeError("the web app stopped while starting")
+            await asyncio.sleep(0.01)
+
+    async def _start_providers(self) -> None:
+        c = self.config
         if c.twilio is not None:
             sid, token = c.twilio_credentials()
             self._rest = TwilioRestClient(
@@ -102,22 +142,29 @@ class Server:
                 idle_timeout_s=c.limits.stream_idle_timeout_s,
             )
             self.audiosocket_address = await self.audiosocket.start()
+        if c.sip is not None:
+            self.sip = await self._start_sip()
 
-        config = uvicorn.Config(self.app(), log_level="warning", lifespan="off", access_log=False)
-        self._http = uvicorn.Server(config)
-        self._http_task = asyncio.create_task(self._http.serve(sockets=[sock]), name="http")
-        while not self._http.started:
-            if self._http_task.done():
-                self._http_task.result()
-            await asyncio.sleep(0.01)
-        logger.info(
-            "fairdial serving",
-            extra={"http": self.http_url, "audiosocket": self.audiosocket_address},
+    async def _start_sip(self) -> LineLimitedSipChannel:
+        from fairdial.server.sip import LineLimitedSipChannel, sip_config  # needs PJSUA2
+
+        options = self.config.sip
+        assert options is not None
+        if self._session_factory is None:
+            raise RuntimeError("sip calls need a session factory, and serve was given none")
+        channel = LineLimitedSipChannel(
+            sip_config(options, self.config.sip_password()),
+            max_calls=options.max_calls,
+            session_factory=self._answered,
         )
+        await channel.start()
+        return channel
 
     async def stop(self) -> None:
-        """Hang up every live call, then close the listeners."""
+        """Hang up every live call, then close the listeners and the SIP user agent."""
         await self.supervisor.shutdown()
+        if self.sip is not None:
+            await self.sip.close()  # cancels dials still ringing, then destroys the endpoint
         if self.audiosocket is not None:
             await self.audiosocket.close()
         if self._http is not None and self._http_task is not None:
@@ -163,9 +210,9 @@ class Server:
         transport = RecordedTransport(call.transport, recorder)
         return replace(call, transport=transport, hang_up=hang_up_and_file)
 
-    def _answered(self, call: AnsweredCall) -> CallSession:
+    def _answered(self, call: AnsweredCall) -> CallSession | Awaitable[CallSession]:
         if self._session_factory is None:
-            raise RuntimeError("twilio answered a call but serve was given no session factory")
+            raise RuntimeError("a call was answered but serve was given no session factory")
         call = self._recorded(call)
         transport = call.transport
         self.supervisor.watch(call.call_id, lambda: transport.closed, call.hang_up)

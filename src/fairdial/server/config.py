@@ -1,22 +1,27 @@
 """The one YAML file `fairdial serve` reads, checked at start with errors that name the key.
 
-Every option is documented in docs/serve.md. Secrets (Twilio's auth token) never live in the
-file: it names the environment variables that hold them.
+This module knows the sections, their keys, types and ranges; `checks` holds the rules about
+values and about keys taken together. Every option is documented in docs/serve.md. Secrets
+(Twilio's auth token, the SIP password) never live in the file: it names the environment
+variables that hold them.
 """
 
 from __future__ import annotations
 
 import math
 import os
-from dataclasses import dataclass, field, fields
+from dataclasses import MISSING, dataclass, field, fields
 from pathlib import Path
 from typing import Any
 
 import yaml
 
-
-class ServeConfigError(ValueError):
-    """The configuration file is missing, unreadable, or has a bad key or value."""
+from fairdial.server.checks import (
+    ServeConfigError,
+    check_env_name,
+    check_values,
+    non_empty_string,
+)
 
 
 @dataclass(frozen=True)
@@ -59,6 +64,29 @@ class AudioSocketOptions:
 
 
 @dataclass(frozen=True)
+class SipOptions:
+    """A SIP account on a trunk (no `registrar`) or a registrar; see fairdial.telephony.sip."""
+
+    user: str
+    domain: str
+    target_uri: str = "sip:{number}@{domain}"
+    registrar: str | None = None
+    password_env: str | None = None
+    auth_user: str | None = None
+    realm: str = "*"
+    outbound_proxy: str | None = None
+    transport: str = "udp"
+    host: str = "127.0.0.1"
+    port: int = 5060
+    public_host: str | None = None
+    rtp_port: int = 0
+    codecs: list[str] = field(default_factory=lambda: ["PCMU", "PCMA"])
+    max_calls: int = 4
+    ring_timeout_s: float = 30.0
+    register_timeout_s: float = 5.0
+
+
+@dataclass(frozen=True)
 class RecordingOptions:
     enabled: bool = True
     jurisdiction: str = "US"
@@ -85,6 +113,7 @@ class ServeConfig:
     amd: AmdOptions = field(default_factory=AmdOptions)
     twilio: TwilioOptions | None = None
     audiosocket: AudioSocketOptions | None = None
+    sip: SipOptions | None = None
     recordings: RecordingOptions = field(default_factory=RecordingOptions)
     transfer: TransferOptions = field(default_factory=TransferOptions)
     voice: VoiceOptions = field(default_factory=VoiceOptions)
@@ -102,6 +131,32 @@ class ServeConfig:
             )
         return sid, token
 
+    def sip_password(self) -> str | None:
+        """The SIP digest password from the variable `sip.password_env` names, if it names one."""
+        assert self.sip is not None
+        if self.sip.password_env is None:
+            return None
+        password = os.environ.get(self.sip.password_env, "")
+        if not password:
+            raise ServeConfigError(
+                f"sip: set {self.sip.password_env} in the environment (sip.password_env)"
+            )
+        return password
+
+    def check_environment(self) -> None:
+        """What the file cannot show: secrets set, and the SIP library installed when needed."""
+        if self.twilio is not None:
+            self.twilio_credentials()
+        if self.sip is None:
+            return
+        self.sip_password()
+        try:
+            import pjsua2  # noqa: F401
+        except ImportError:
+            raise ServeConfigError(
+                "sip: the SIP adapter needs PJSUA2 (pip install 'fairdial[sip]')"
+            ) from None
+
 
 SECTIONS: dict[str, type] = {
     "http": HttpOptions,
@@ -109,15 +164,28 @@ SECTIONS: dict[str, type] = {
     "amd": AmdOptions,
     "twilio": TwilioOptions,
     "audiosocket": AudioSocketOptions,
+    "sip": SipOptions,
     "recordings": RecordingOptions,
     "transfer": TransferOptions,
     "voice": VoiceOptions,
 }
-CHOICES = {
+PROVIDERS = ("twilio", "audiosocket", "sip")
+CHOICES: dict[str, set[str | None]] = {
     "voice.vad": {"silero", "webrtc", "energy"},
     "voice.stt": {"whisper"},
     "voice.tts": {"espeak", "piper"},
     "twilio.machine_detection": {None, "Enable", "DetectMessageEnd"},
+    "sip.transport": {"udp"},  # the adapter opens a UDP transport only
+}
+# Whole-number options: the lowest and highest value that can work (None: no upper limit).
+BOUNDS: dict[str, tuple[int, int | None]] = {
+    "http.port": (0, 65_535),
+    "audiosocket.port": (0, 65_535),
+    "sip.port": (0, 65_535),
+    "sip.rtp_port": (0, 65_534),
+    "sip.max_calls": (1, 4),  # PJSUA's call table holds 4 calls as the adapter creates it
+    "twilio.ring_timeout_s": (1, 600),  # Twilio's Timeout: a positive integer, at most 600
+    "transfer.callback_after_min": (1, None),
 }
 
 
@@ -135,30 +203,20 @@ def parse_config(raw: Any) -> ServeConfig:
     """Check every key and value; the first problem is raised naming its dotted key."""
     if not isinstance(raw, dict):
         raise ServeConfigError("the configuration must be a mapping of sections")
-    if "sip" in raw:
-        raise ServeConfigError(
-            "sip: the SIP adapter is not served by `fairdial serve` yet (see docs/serve.md)"
-        )
     top = {"database_url", "home"}
-    unknown = sorted(set(raw) - set(SECTIONS) - top)
+    unknown = sorted(set(raw) - set(SECTIONS) - top, key=str)
     if unknown:
         raise ServeConfigError(f"{unknown[0]}: unknown section (known: {', '.join(SECTIONS)})")
-    if "twilio" not in raw and "audiosocket" not in raw:
-        raise ServeConfigError("twilio, audiosocket: configure at least one provider")
+    if not any(provider in raw for provider in PROVIDERS):
+        raise ServeConfigError(f"{', '.join(PROVIDERS)}: configure at least one provider")
 
-    values: dict[str, Any] = {key: _string(raw[key], key) for key in top if key in raw}
+    values: dict[str, Any] = {key: non_empty_string(raw[key], key) for key in top if key in raw}
     for name, kind in SECTIONS.items():
         if name in raw:
             values[name] = _section(name, kind, raw[name])
     config = ServeConfig(**values)
-    if config.twilio is not None:
-        if not config.twilio.public_url.startswith(("https://", "http://")):
-            raise ServeConfigError("twilio.public_url: must start with https:// (or http://)")
-        if not config.twilio.from_number.startswith("+"):
-            raise ServeConfigError("twilio.from_number: must be an E.164 number (+...)")
-    for entry_index, agent in enumerate(config.transfer.agents):
-        if not isinstance(agent, dict) or not {"name", "target"} <= set(agent):
-            raise ServeConfigError(f"transfer.agents[{entry_index}]: needs name and target")
+
+    check_values(config)
     return config
 
 
@@ -171,6 +229,10 @@ def _section(name: str, kind: type, raw: Any) -> Any:
     for key in raw:
         if key not in known:
             raise ServeConfigError(f"{name}.{key}: unknown option (known: {', '.join(known)})")
+    missing = [key for key, f in known.items() if key not in raw and _required(f)]
+    if missing:
+        raise ServeConfigError(f"{name}.{missing[0]}: required")
+
     checked = {}
     for key, value in raw.items():
         dotted = f"{name}.{key}"
@@ -178,24 +240,19 @@ def _section(name: str, kind: type, raw: Any) -> Any:
         if dotted in CHOICES and checked[key] not in CHOICES[dotted]:
             allowed = ", ".join(sorted(str(c) for c in CHOICES[dotted]))
             raise ServeConfigError(f"{dotted}: {value!r} is not one of {allowed}")
-    try:
-        return kind(**checked)
-    except TypeError as error:
-        missing = [f.name for f in fields(kind) if f.name not in checked and _required(f)]
-        raise ServeConfigError(f"{name}.{missing[0] if missing else '?'}: required") from error
+        if dotted.endswith("_env") and checked[key] is not None:
+            check_env_name(dotted, checked[key])
+    return kind(**checked)
 
 
 def _required(f: Any) -> bool:
-    from dataclasses import MISSING
-
     return f.default is MISSING and f.default_factory is MISSING
 
 
 def _typed(dotted: str, annotation: Any, value: Any) -> Any:
     text = str(annotation)
-    optional = "None" in text
     if value is None:
-        if optional:
+        if "None" in text:
             return None
         raise ServeConfigError(f"{dotted}: must not be empty")
     if text.startswith("bool"):
@@ -203,11 +260,7 @@ def _typed(dotted: str, annotation: Any, value: Any) -> Any:
             raise ServeConfigError(f"{dotted}: must be true or false, not {value!r}")
         return value
     if text.startswith("int"):
-        if isinstance(value, bool) or not isinstance(value, int) or value < 0:
-            raise ServeConfigError(f"{dotted}: must be a whole number >= 0, not {value!r}")
-        if dotted.endswith(".port") and value > 65_535:
-            raise ServeConfigError(f"{dotted}: a TCP port is at most 65535, not {value}")
-        return value
+        return _whole(dotted, value)
     if text.startswith("float"):
         if isinstance(value, bool) or not isinstance(value, int | float) or value <= 0:
             raise ServeConfigError(f"{dotted}: must be a number > 0, not {value!r}")
@@ -218,10 +271,14 @@ def _typed(dotted: str, annotation: Any, value: Any) -> Any:
         if not isinstance(value, list):
             raise ServeConfigError(f"{dotted}: must be a list")
         return value
-    return _string(value, dotted)
+    return non_empty_string(value, dotted)
 
 
-def _string(value: Any, dotted: str) -> str:
-    if not isinstance(value, str) or not value:
-        raise ServeConfigError(f"{dotted}: must be a non-empty string, not {value!r}")
+def _whole(dotted: str, value: Any) -> int:
+    low, high = BOUNDS.get(dotted, (0, None))
+    if isinstance(value, bool) or not isinstance(value, int):
+        raise ServeConfigError(f"{dotted}: must be a whole number >= {low}, not {value!r}")
+    if value < low or (high is not None and value > high):
+        span = f">= {low}" if high is None else f"from {low} to {high}"
+        raise ServeConfigError(f"{dotted}: must be a whole number {span}, not {value}")
     return value

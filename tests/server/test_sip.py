@@ -1,0 +1,272 @@
+"""`fairdial serve` with a `sip:` section: real loopback calls from the server to baresip."""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import threading
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pytest
+
+from fairdial.server import Server
+from fairdial.server.config import parse_config
+from fairdial.telephony.base import CallResult, DialOutcome, DialRequest
+from fairdial.telephony.events import AnsweredCall
+from fairdial.telephony.recording import (
+    RecordedTransport,
+    RecordingArchive,
+    RecordingCipher,
+    decrypted_chunks,
+)
+from fairdial.voice.audio.g711 import ulaw_decode
+
+try:
+    import pjsua2  # noqa: F401
+except ImportError:
+    if os.environ.get("FAIRDIAL_REQUIRE_SERVICES") == "1":
+        raise
+    pytest.skip(
+        "pjsua2-python is not installed (pip install pjsua2-python)", allow_module_level=True
+    )
+
+from fairdial.server.sip import sip_config
+from fairdial.telephony.sip import SipError
+from tests.telephony.sip_peer import baresip, free_port
+
+KEY = bytes(range(32))
+BYE_RECEIVED = "session closed: Connection reset by peer"  # how baresip logs a BYE it got
+
+
+@dataclass
+class _Session:
+    """Stands in for the voice session: keeps the answered call as the server handed it."""
+
+    call: AnsweredCall
+    answered_by: str = "human"
+    hung_up: bool = False
+
+
+def _server(tmp: Path, factory: Any = _Session, **sip: Any) -> Server:
+    config = parse_config(
+        {
+            "http": {"host": "127.0.0.1", "port": 0},
+            "sip": {"user": "bot", "domain": "127.0.0.1", "port": 0, **sip},
+            "limits": {"max_call_seconds": 20},
+        }
+    )
+    archive = RecordingArchive(tmp / "recordings", RecordingCipher(KEY))
+    return Server(config, session_factory=factory, archive=archive)
+
+
+def _request(target: str, attempt: str = "attempt-1") -> DialRequest:
+    return DialRequest(attempt, "acct-1", target, "en", datetime(2025, 3, 4, 15, 0, tzinfo=UTC))
+
+
+def _call(outcome: DialOutcome) -> AnsweredCall:
+    assert outcome.result is CallResult.CONVERSATION
+    assert isinstance(outcome.session, _Session)
+    return outcome.session.call
+
+
+def _run(scenario: Callable[[], Awaitable[None]]) -> None:
+    asyncio.run(asyncio.wait_for(scenario(), timeout=45))
+
+
+def _pjsua_running() -> bool:
+    return any(thread.name == "pjsua2" for thread in threading.enumerate())
+
+
+async def _until(condition: Callable[[], bool], timeout_s: float = 5.0) -> None:
+    async with asyncio.timeout(timeout_s):
+        while not condition():
+            await asyncio.sleep(0.02)
+
+
+def test_the_sip_options_become_the_adapters_settings() -> None:
+    options = parse_config(
+        {
+            "sip": {
+                "user": "collections",
+                "domain": "trunk.example.net",
+                "registrar": "sip:trunk.example.net",
+                "password_env": "FAIRDIAL_SIP_PASSWORD",
+                "host": "0.0.0.0",
+                "public_host": "203.0.113.10",
+                "port": 5062,
+                "rtp_port": 10000,
+                "codecs": ["PCMA", "PCMU"],
+            }
+        }
+    ).sip
+    assert options is not None
+    config = sip_config(options, "from-the-environment")
+    assert config.codecs == ("PCMA/8000", "PCMU/8000")
+    assert (config.bind_host, config.public_host) == ("0.0.0.0", "203.0.113.10")
+    assert (config.sip_port, config.rtp_port) == (5062, 10000)
+    assert (config.registrar, config.password) == ("sip:trunk.example.net", "from-the-environment")
+    assert config.request_uri("+15550100") == "sip:+15550100@trunk.example.net"
+
+
+def test_a_served_sip_call_is_recorded_supervised_and_the_server_stops_cleanly(
+    tmp_path: Path,
+) -> None:
+    async def scenario() -> None:
+        before = asyncio.all_tasks()
+        with baresip(tmp_path, "borrower") as peer:
+            server = _server(tmp_path)
+            await server.start()
+            assert server.sip is not None and _pjsua_running()
+
+            call = _call(await server.sip.dial(_request(peer.uri("borrower"))))
+            assert isinstance(call.transport, RecordedTransport)  # the recording wiring
+            assert server.supervisor.active == 1  # the supervisor's watch on this call
+            frames = [await call.transport.receive() for _ in range(50)]
+            assert all(frame is not None for frame in frames)
+
+            await call.hang_up()
+            assert peer.wait_log(BYE_RECEIVED)
+            await _until(lambda: server.supervisor.active == 0)
+            assert server.sip.active_calls == 0 and server.sip.lines_in_use == 0
+
+            await server.stop()
+        assert not _pjsua_running()
+        await asyncio.sleep(0)
+        assert asyncio.all_tasks() - before - {asyncio.current_task()} == set()
+
+        # Both legs are in the encrypted recording; the borrower's is the peer's 440 Hz tone.
+        (recording,) = (tmp_path / "recordings").rglob("*.fdrec")
+        stereo = b"".join(decrypted_chunks(recording, RecordingCipher(KEY)))
+        borrower = ulaw_decode(stereo[0::2]).astype(np.float64)
+        assert len(borrower) >= 50 * 160
+        assert np.sqrt(np.mean(borrower[-25 * 160 :] ** 2)) > 1000
+
+    _run(scenario)
+
+
+def test_stop_hangs_up_a_live_sip_call(tmp_path: Path) -> None:
+    async def scenario() -> None:
+        with baresip(tmp_path, "borrower") as peer:
+            server = _server(tmp_path)
+            await server.start()
+            assert server.sip is not None
+            call = _call(await server.sip.dial(_request(peer.uri("borrower"))))
+            assert await call.transport.receive() is not None  # the conversation is under way
+
+            await server.stop()
+            assert peer.wait_log(BYE_RECEIVED)
+            assert call.transport.closed
+            assert server.supervisor.active == 0
+        assert not _pjsua_running()
+
+    _run(scenario)
+
+
+def test_a_dial_beyond_max_calls_waits_for_a_line(tmp_path: Path) -> None:
+    async def scenario() -> None:
+        with baresip(tmp_path, "borrower") as peer:
+            server = _server(tmp_path, max_calls=1)
+            await server.start()
+            assert server.sip is not None
+            first = _call(await server.sip.dial(_request(peer.uri("borrower"), "attempt-1")))
+
+            second = asyncio.create_task(
+                server.sip.dial(_request(peer.uri("borrower"), "attempt-2"))
+            )
+            await asyncio.sleep(0.5)
+            assert not second.done()  # held before any INVITE went out
+            assert server.sip.active_calls == 1
+
+            await first.hang_up()
+            assert _call(await second).call_id != first.call_id
+            assert server.sip.lines_in_use == 1
+            await server.stop()
+
+    _run(scenario)
+
+
+def test_a_session_opened_asynchronously_is_awaited_and_a_failed_one_ends_the_call(
+    tmp_path: Path,
+) -> None:
+    async def screened(call: AnsweredCall) -> _Session:
+        await asyncio.sleep(0.05)  # as answering-machine screening listens first
+        if call.attempt_ref == "screening-fails":
+            raise RuntimeError("screening failed")
+        return _Session(call)
+
+    async def scenario() -> None:
+        with baresip(tmp_path, "borrower") as peer:
+            server = _server(tmp_path, screened, max_calls=1)
+            await server.start()
+            assert server.sip is not None
+            with pytest.raises(RuntimeError, match="screening failed"):
+                await server.sip.dial(_request(peer.uri("borrower"), "screening-fails"))
+            assert peer.wait_log(BYE_RECEIVED)  # nobody would talk on it: hung up at once
+            assert server.sip.lines_in_use == 0
+
+            call = _call(await server.sip.dial(_request(peer.uri("borrower"), "attempt-2")))
+            assert call.attempt_ref == "attempt-2"
+            await server.stop()
+
+    _run(scenario)
+
+
+def test_an_inbound_sip_call_is_refused(tmp_path: Path) -> None:
+    async def scenario() -> None:
+        with baresip(tmp_path, "caller") as peer:
+            port = free_port()
+            server = _server(tmp_path, port=port)
+            await server.start()
+            peer.command(f"/dial sip:bot@127.0.0.1:{port}\n")
+            assert peer.wait_log("500 Server Internal Error")
+            assert server.supervisor.active == 0
+            await server.stop()
+
+    _run(scenario)
+
+
+def test_a_registrar_that_never_answers_stops_the_start(tmp_path: Path, monkeypatch) -> None:
+    monkeypatch.setenv("FAIRDIAL_TEST_SIP_PASSWORD", "not-a-secret")
+    silent = free_port()  # nothing listens there: the REGISTER goes unanswered
+
+    async def scenario() -> None:
+        config = parse_config(
+            {
+                "http": {"host": "127.0.0.1", "port": 0},
+                "audiosocket": {"host": "127.0.0.1", "port": 0},
+                "sip": {
+                    "user": "bot",
+                    "domain": "127.0.0.1",
+                    "port": 0,
+                    "registrar": f"sip:127.0.0.1:{silent}",
+                    "password_env": "FAIRDIAL_TEST_SIP_PASSWORD",
+                    "register_timeout_s": 0.5,
+                },
+                "recordings": {"enabled": False},
+            }
+        )
+        server = Server(config, session_factory=_Session)  # type: ignore[arg-type]
+        with pytest.raises(SipError, match="registrar did not answer"):
+            await server.start()
+        assert not _pjsua_running()
+        assert server.audiosocket_address is not None
+        with pytest.raises(OSError):  # the AudioSocket listener was closed again
+            await asyncio.open_connection(*server.audiosocket_address)
+
+    _run(scenario)
+
+
+def test_sip_without_a_session_factory_is_refused_at_start() -> None:
+    async def scenario() -> None:
+        raw = {"http": {"port": 0}, "sip": {"user": "bot", "domain": "127.0.0.1", "port": 0}}
+        server = Server(parse_config(raw))
+        with pytest.raises(RuntimeError, match="sip calls need a session factory"):
+            await server.start()
+        assert not _pjsua_running()
+
+    _run(scenario)
