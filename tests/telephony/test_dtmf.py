@@ -4,8 +4,11 @@ import numpy as np
 import pytest
 
 from fairdial.telephony.dtmf import (
+    MAX_SEGMENT_DURATION,
+    RFC4733_EVENTS,
     DigitCollector,
     DigitPrompt,
+    KeyPresses,
     TelephoneEvent,
     birth_year_prompt,
     decode_tones,
@@ -87,6 +90,119 @@ def test_rfc4733_packets_of_one_key() -> None:
     assert TelephoneEvent.unpack(telephone_events("#")[0].pack()).digit == "#"
     with pytest.raises(ValueError):
         telephone_events("x")
+
+
+# RFC 4733 packets as a receiver sees them: (RTP timestamp, payload). A sender repeats a press's
+# timestamp in every packet, grows the duration by one packet (20 ms, 160 units) each time, and
+# sends the end packet three times.
+Packet = tuple[int, TelephoneEvent]
+STEP = 160
+
+
+def segment(key: str, timestamp: int, duration: int, *, end: bool = True) -> list[Packet]:
+    """One segment of a press lasting `duration` units, its end packet sent three times."""
+    event = RFC4733_EVENTS[key]
+    updates = [
+        (timestamp, TelephoneEvent(event, False, 10, d)) for d in range(STEP, duration, STEP)
+    ]
+    last = TelephoneEvent(event, end, 10, duration)
+    return updates + [(timestamp, last)] * (3 if end else 1)
+
+
+def long_press(key: str, timestamp: int, duration: int) -> list[Packet]:
+    """A press longer than the duration field holds, sent in segments as RFC 4733 2.5.1.3 asks."""
+    packets: list[Packet] = []
+    while duration > MAX_SEGMENT_DURATION:
+        packets += segment(key, timestamp, MAX_SEGMENT_DURATION, end=False)
+        timestamp = (timestamp + MAX_SEGMENT_DURATION) % (1 << 32)
+        duration -= MAX_SEGMENT_DURATION
+    return packets + segment(key, timestamp, duration)
+
+
+def keys_of(packets: list[Packet]) -> str:
+    presses = KeyPresses()
+    return "".join(key for ts, packet in packets if (key := presses.feed(ts, packet)))
+
+
+def test_a_press_counts_once_whatever_its_packets() -> None:
+    assert keys_of(segment("5", 8000, 800)) == "5"
+    # The end packet alone, all updates lost.
+    assert keys_of(segment("5", 8000, 800)[-1:]) == "5"
+    # Every end packet lost.
+    assert keys_of(segment("5", 8000, 800)[:-3]) == "5"
+
+
+def test_two_presses_of_one_key_count_twice_even_without_end_packets() -> None:
+    first, second = segment("7", 8000, 800), segment("7", 8000 + 800 + 640, 960)
+    assert keys_of(first + second) == "77"
+    assert keys_of(first[:-3] + second) == "77"
+    assert keys_of(segment("1", 8000, 800) + segment("2", 10_000, 800)) == "12"
+
+
+def test_a_key_held_past_the_duration_field_counts_once() -> None:
+    held = 12 * 8000  # twelve seconds
+    assert len({ts for ts, _ in long_press("0", 8000, held)}) == 2  # two segments
+    assert keys_of(long_press("0", 8000, held)) == "0"
+    assert keys_of(long_press("0", 8000, 20 * 8000)) == "0"  # three segments
+    # ...and pressed again afterwards, it counts again.
+    again = segment("0", 8000 + held + 800, 800)
+    assert keys_of(long_press("0", 8000, held) + again) == "00"
+
+
+def test_a_long_press_counts_once_when_its_segment_boundary_is_blurred() -> None:
+    first, rest = segment("9", 4000, MAX_SEGMENT_DURATION, end=False), segment("9", 0, 800)
+    # The segment's last packet (duration 0xFFFF) is lost: the previous one reached 65440.
+    assert keys_of(first[:-1] + [(4000 + MAX_SEGMENT_DURATION, p) for _, p in rest]) == "9"
+    # A sender that ends each segment a packet short of 0xFFFF, on its 20 ms grid.
+    assert keys_of(first[:-1] + [(4000 + 65440, p) for _, p in rest]) == "9"
+    # The RTP timestamp wraps around 2**32 between the segments.
+    start = (1 << 32) - 1000
+    assert keys_of(long_press("9", start, 10 * 8000)) == "9"
+
+
+def test_a_duration_field_that_wraps_within_one_segment_counts_once() -> None:
+    event = RFC4733_EVENTS["4"]
+    durations = [*range(STEP, 0x10000, STEP), *range(96, 8000, STEP)]  # past 0xFFFF, then 96
+    packets = [(8000, TelephoneEvent(event, False, 10, d % 0x10000)) for d in durations]
+    assert keys_of(packets + [(8000, TelephoneEvent(event, True, 10, 8000))] * 3) == "4"
+
+
+def test_a_late_packet_of_an_earlier_press_counts_nothing() -> None:
+    one, two = segment("1", 8000, 800), segment("2", 10_000, 800)
+    assert keys_of(one + two[:2] + one[-1:] + two[2:]) == "12"
+
+
+def test_a_short_press_then_the_same_key_8_19_s_later_counts_twice() -> None:
+    # The first press ended well short of the field's limit, so the second is not its sequel.
+    first = segment("3", 8000, 800)
+    assert keys_of(first + segment("3", 8000 + MAX_SEGMENT_DURATION, 800)) == "33"
+
+
+def test_events_that_are_no_keys_are_ignored() -> None:
+    flash = TelephoneEvent(16, True, 10, 800)
+    assert keys_of([(8000, flash), (9000, TelephoneEvent(200, False, 10, 160))]) == ""
+
+
+def test_sip_audio_counts_a_long_press_from_pjsua2_milliseconds() -> None:
+    pytest.importorskip("pjsua2")
+    from fairdial.telephony.sip.media import SipAudio
+
+    async def scenario() -> str:
+        async def hang_up() -> None: ...
+
+        audio = SipAudio("call-1", asyncio.get_running_loop(), hang_up)
+        # PJSUA2 reports timestamp and duration in whole milliseconds: 0xFFFF units is 8191 ms.
+        for duration_ms in range(20, 8191, 20):
+            audio.telephone_event_heard(1000, "8", duration_ms, False)
+        for duration_ms in range(20, 3000, 20):
+            audio.telephone_event_heard(1000 + 8191, "8", duration_ms, False)
+        audio.telephone_event_heard(1000 + 8191, "8", 3000, True)
+        audio.telephone_event_heard(20_000, "8", 20, False)  # pressed again
+        audio.telephone_event_heard(20_000, "8", 100, True)
+        await asyncio.sleep(0)
+        return audio.digits
+
+    assert asyncio.run(scenario()) == "88"
 
 
 def test_the_keypad_frequency_pairs() -> None:

@@ -6,8 +6,13 @@ Every message is a 1-byte type, a 2-byte big-endian payload length, then the pay
 (payload: an optional code). Asterisk plays audio as it arrives, so outbound frames are paced
 at 20 ms here; that queue is what a barge-in clears.
 
-Limitations: the higher-rate audio types (0x11 and up, newer Asterisk) are refused; placing and
-transferring calls belongs to Asterisk's own interfaces (ARI/AMI), not to this protocol.
+A length that contradicts its type (a UUID that is not 16 bytes, audio cut mid-sample) ends the
+connection with a protocol error before its payload is awaited; a type this module does not know
+is read past and skipped, so a newer Asterisk's additions do not drop the borrower's call.
+
+Limitations: the higher-rate audio types (0x11 to 0x18, newer Asterisk) are refused, since the
+pipeline hears 8 kHz only; placing and transferring calls belongs to Asterisk's own interfaces
+(ARI/AMI), not to this protocol.
 """
 
 from __future__ import annotations
@@ -34,6 +39,11 @@ KIND_UUID = 0x01
 KIND_DTMF = 0x03
 KIND_AUDIO = 0x10
 KIND_ERROR = 0xFF
+# 12 kHz up to 192 kHz signed linear audio, which Asterisk sends when the channel's format asks.
+HIGH_RATE_AUDIO_KINDS = range(0x11, 0x19)
+# The payload size each fixed-size type carries.
+FIXED_LENGTHS = {KIND_HANGUP: 0, KIND_UUID: 16, KIND_DTMF: 1}
+DTMF_KEYS = "0123456789*#ABCD"
 # Asterisk's own error codes are bit flags; this one just means the caller hung up.
 ERROR_CALLER_HUNG_UP = 0x01
 
@@ -76,6 +86,7 @@ class AudioSocketCall:
         self._outbound: asyncio.Queue[bytes | _Mark] = asyncio.Queue()
         self._marks: dict[str, asyncio.Future[bool]] = {}
         self._partial = bytearray()
+        self._skipped_kinds: set[int] = set()  # unknown types, each logged once
         self._pacer: asyncio.Task[None] | None = None
         self._closed = False
         self.digits = ""
@@ -139,7 +150,13 @@ class AudioSocketCall:
     async def _read_until_end(self) -> bool:
         """Dispatch messages; True when the peer ended the call itself."""
         while not self._closed:
-            message = await self._read_message()
+            try:
+                message = await self._read_message()
+            except TimeoutError:
+                # Asterisk sends audio every 20 ms while the call lives; silence means it is
+                # gone or stuck, and a hang-up tells it the call is over if it is still there.
+                logger.warning("audiosocket silent, closing", extra={"call_id": self.call_id})
+                return False
             if message is None:
                 return True
             kind, payload = message
@@ -154,17 +171,17 @@ class AudioSocketCall:
                 return self._on_error(payload)
             elif kind == KIND_UUID:
                 logger.debug("audiosocket uuid repeated", extra={"call_id": self.call_id})
-            else:
-                raise AudioSocketError(f"unsupported message type 0x{kind:02x}")
+            elif kind not in self._skipped_kinds:
+                self._skipped_kinds.add(kind)
+                logger.warning(
+                    "audiosocket message type 0x%02x skipped", kind, extra={"call_id": self.call_id}
+                )
         return False
 
     async def _read_message(self) -> tuple[int, bytes] | None:
+        """The next message, or None once the connection dropped."""
         try:
             return await read_message(self._reader, self._idle_timeout_s)
-        except TimeoutError:
-            # Asterisk sends audio every 20 ms while the call lives; silence means it is gone.
-            logger.warning("audiosocket silent, closing", extra={"call_id": self.call_id})
-            return None
         except (asyncio.IncompleteReadError, ConnectionError):
             logger.info("audiosocket connection dropped", extra={"call_id": self.call_id})
             return None
@@ -177,9 +194,14 @@ class AudioSocketCall:
             self._inbound.put_nowait(ulaw_encode(frame))
 
     def _on_dtmf(self, payload: bytes) -> None:
-        if len(payload) != 1:
-            raise AudioSocketError(f"dtmf payload of {len(payload)} bytes, not 1")
-        digit = payload.decode("ascii", errors="replace")
+        digit = chr(payload[0]).upper()
+        if digit not in DTMF_KEYS:
+            logger.warning(
+                "audiosocket dtmf byte 0x%02x is no key, ignored",
+                payload[0],
+                extra={"call_id": self.call_id},
+            )
+            return
         self.digits += digit
         if self._on_event is not None:
             self._on_event(CallEvent(CallEventKind.DTMF, self.call_id, digit=digit))
@@ -236,11 +258,28 @@ class AudioSocketCall:
 
 
 async def read_message(reader: asyncio.StreamReader, timeout_s: float) -> tuple[int, bytes]:
-    """One message, within `timeout_s`; raises IncompleteReadError when the socket ends."""
+    """One message, within `timeout_s`; raises IncompleteReadError when the socket ends and
+    AudioSocketError when the header's length cannot belong to its type."""
     async with asyncio.timeout(timeout_s):
         kind, length = _HEADER.unpack(await reader.readexactly(_HEADER.size))
+        check_length(kind, length)
         payload = await reader.readexactly(length) if length else b""
     return kind, payload
+
+
+def check_length(kind: int, length: int) -> None:
+    """Refuse a header whose type and length contradict each other, or a type we cannot play."""
+    expected = FIXED_LENGTHS.get(kind)
+    if expected is not None and length != expected:
+        raise AudioSocketError(
+            f"message type 0x{kind:02x} announces {length} payload bytes; it carries {expected}"
+        )
+    if kind == KIND_AUDIO and length % 2:
+        raise AudioSocketError(f"audio payload of {length} bytes is not whole 16-bit samples")
+    if kind in HIGH_RATE_AUDIO_KINDS:
+        raise AudioSocketError(
+            f"audio type 0x{kind:02x} is above 8 kHz; have Asterisk send slin (type 0x10)"
+        )
 
 
 CallHandler = Callable[[AudioSocketCall], Coroutine[Any, Any, None]]
@@ -288,7 +327,7 @@ class AudioSocketServer:
         try:
             call_id = await self._read_uuid(reader)
         except (AudioSocketError, TimeoutError, asyncio.IncompleteReadError) as error:
-            logger.error("audiosocket connection refused: %s", error or "no uuid")
+            logger.error("audiosocket connection refused: %s", self._refusal(error))
             writer.close()
             with contextlib.suppress(ConnectionError):
                 await writer.wait_closed()
@@ -312,6 +351,13 @@ class AudioSocketServer:
         await call.run()
         if handler is not None:
             await handler
+
+    def _refusal(self, error: Exception) -> str:
+        if isinstance(error, TimeoutError):
+            return f"no uuid within {self._idle_timeout_s:g} s"
+        if isinstance(error, asyncio.IncompleteReadError):
+            return "closed before sending a uuid"
+        return str(error)
 
     async def _read_uuid(self, reader: asyncio.StreamReader) -> str:
         # Asterisk identifies the call before anything else, with its UUID in binary form.

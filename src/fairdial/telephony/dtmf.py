@@ -1,17 +1,19 @@
 """Keypad digits (DTMF): collecting what the borrower presses, and sending digits ourselves.
 
-In: carriers report each key as an event (Twilio's `dtmf` message, AudioSocket type 0x03, an
-RFC 4733 packet on SIP); `DigitCollector` turns those into an answer with an inter-digit
-timeout and `#` as terminator. Out: on SIP, RFC 4733 telephone-event payloads; on Twilio,
-in-band tones, because a bidirectional Media Stream accepts only `media`, `mark` and `clear`
-from us, and redirecting the call to `<Play digits>` TwiML would end the stream itself.
-`decode_tones` reads digits back out of audio with the Goertzel algorithm.
+In: carriers report each key as an event (Twilio's `dtmf` message, AudioSocket type 0x03, a run
+of RFC 4733 packets on SIP, which `KeyPresses` folds into one press each); `DigitCollector`
+turns those into an answer with an inter-digit timeout and `#` as terminator. Out: on SIP,
+RFC 4733 telephone-event payloads; on Twilio, in-band tones, because a bidirectional Media
+Stream accepts only `media`, `mark` and `clear` from us, and redirecting the call to
+`<Play digits>` TwiML would end the stream itself. `decode_tones` reads digits back out of
+audio with the Goertzel algorithm.
 """
 
 from __future__ import annotations
 
 import asyncio
 import struct
+from collections import deque
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
@@ -121,6 +123,7 @@ class DigitCollector:
 
 RFC4733_EVENTS = {**{str(n): n for n in range(10)}, "*": 10, "#": 11, "A": 12, "B": 13, "C": 14}
 RFC4733_EVENTS["D"] = 15
+_KEY_OF_EVENT = {event: key for key, event in RFC4733_EVENTS.items()}
 
 
 @dataclass(frozen=True)
@@ -143,7 +146,7 @@ class TelephoneEvent:
 
     @property
     def digit(self) -> str:
-        return next(k for k, v in RFC4733_EVENTS.items() if v == self.event)
+        return _KEY_OF_EVENT[self.event]
 
 
 def telephone_events(
@@ -164,6 +167,74 @@ def telephone_events(
     ]
     final = TelephoneEvent(event, True, volume, total)
     return [*packets, final, final, final]
+
+
+# -- receiving on SIP: one key press out of many RFC 4733 packets -------------------------------
+
+# The duration field holds 16 bits of timestamp units, 8.19 s at 8 kHz. A longer press is sent
+# as segments of the same event, each starting where the last one reached that maximum
+# (RFC 4733 sections 2.5.1.3 and 2.5.2.3); some senders instead let the field wrap.
+MAX_SEGMENT_DURATION = 0xFFFF
+RTP_TIMESTAMP_MODULUS = 1 << 32
+
+
+@dataclass
+class _Segment:
+    event: int
+    timestamp: int
+    ended: bool
+    longest: int
+
+
+class KeyPresses:
+    """Folds the RFC 4733 packets of one RTP stream into key presses, each counted once.
+
+    A press is known by its event code and RTP timestamp, which its updates, its end packet
+    (sent three times) and a wrapped duration field all share; the next segment of a long press
+    starts one maximum duration later and continues it. A second press of the same key starts
+    at a new timestamp and counts again, even when every end packet of the first was lost.
+    `slack` is how far, in timestamp units, a continuing segment may start from that point,
+    for senders that stop a segment a packet short and for timestamps rounded to milliseconds.
+    """
+
+    def __init__(self, slack: int = 320, remembered: int = 16) -> None:
+        self._slack = slack
+        self._seen: deque[tuple[int, int]] = deque(maxlen=remembered)
+        self._current: _Segment | None = None
+
+    def feed(self, timestamp: int, packet: TelephoneEvent) -> str | None:
+        """The key when `packet` begins a new press; None for any other packet."""
+        if packet.event not in _KEY_OF_EVENT:
+            return None
+        timestamp %= RTP_TIMESTAMP_MODULUS
+
+        if (packet.event, timestamp) in self._seen:
+            # An update, a repeated end, or a packet arriving late: the press is counted.
+            self._update(timestamp, packet)
+            return None
+
+        continues = self._continues(timestamp, packet)
+        self._seen.append((packet.event, timestamp))
+        self._current = _Segment(packet.event, timestamp, packet.end, packet.duration)
+        return None if continues else _KEY_OF_EVENT[packet.event]
+
+    def _update(self, timestamp: int, packet: TelephoneEvent) -> None:
+        current = self._current
+        if current is None or (current.event, current.timestamp) != (packet.event, timestamp):
+            return
+        current.ended = current.ended or packet.end
+        current.longest = max(current.longest, packet.duration)
+
+    def _continues(self, timestamp: int, packet: TelephoneEvent) -> bool:
+        """Whether `packet` opens the next segment of the press under way."""
+        current = self._current
+        if current is None or current.event != packet.event:
+            return False
+        # A segment that ended short of the maximum was a whole press of its own.
+        if current.ended and current.longest < MAX_SEGMENT_DURATION - self._slack:
+            return False
+        offset = (timestamp - current.timestamp) % RTP_TIMESTAMP_MODULUS
+        return abs(offset - MAX_SEGMENT_DURATION) <= self._slack
 
 
 # -- sending in band, and reading tones back ------------------------------------------

@@ -1,7 +1,10 @@
 """One outbound SIP call inside PJSUA2, reporting its progress to the event loop.
 
-Every method here runs on PJSUA2's thread (see `endpoint`), except `onDtmfDigit`, which PJMEDIA
-calls from its RTP thread when an RFC 4733 telephone-event ends.
+Every method here runs on PJSUA2's thread (see `endpoint`). Keys arrive twice over: PJSUA2 hands
+every RFC 4733 packet to `onDtmfEvent`, then calls `onDtmfDigit` whenever PJMEDIA takes a packet
+for a new key, which it judges by the event code and a duration that did not go down. A key held
+past the duration field's 8.19 s wraps it or starts a new segment, and would count twice; so the
+packets go to `KeyPresses`, and `onDtmfDigit` serves only keys sent in SIP INFO.
 """
 
 from __future__ import annotations
@@ -22,6 +25,8 @@ logger = logging.getLogger("fairdial.telephony")
 
 # States in which the INVITE has a 2xx answer, so the far end's audio is the callee's own.
 _ANSWERED_STATES = (pj.PJSIP_INV_STATE_CONNECTING, pj.PJSIP_INV_STATE_CONFIRMED)
+# pjmedia_stream_dtmf_event_flags (pjmedia/stream.h), which the Python bindings leave out.
+DTMF_IS_END = 1 << 1
 
 
 class CallWatcher:
@@ -81,7 +86,15 @@ class SipCall(pj.Call):
         if info.state in _ANSWERED_STATES:
             self._connect_audio(info)
 
+    def onDtmfEvent(self, prm: Any) -> None:
+        if prm.method != pj.PJSUA_DTMF_METHOD_RFC2833:
+            return
+        ended = bool(prm.flags & DTMF_IS_END)
+        self.watcher.audio.telephone_event_heard(prm.timestamp, prm.digit, prm.duration, ended)
+
     def onDtmfDigit(self, prm: Any) -> None:
+        if prm.method == pj.PJSUA_DTMF_METHOD_RFC2833:
+            return  # counted from its packets in onDtmfEvent
         self.watcher.audio.digit_heard(prm.digit)
 
     def onCallTransferStatus(self, prm: Any) -> None:

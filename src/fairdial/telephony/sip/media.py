@@ -17,6 +17,12 @@ from typing import Any
 import numpy as np
 import pjsua2 as pj
 
+from fairdial.telephony.dtmf import (
+    MAX_SEGMENT_DURATION,
+    RFC4733_EVENTS,
+    KeyPresses,
+    TelephoneEvent,
+)
 from fairdial.telephony.events import CallEvent, CallEventKind
 from fairdial.voice.audio.g711 import ulaw_decode, ulaw_encode
 from fairdial.voice.transport import FRAME_BYTES
@@ -24,6 +30,7 @@ from fairdial.voice.transport import FRAME_BYTES
 logger = logging.getLogger("fairdial.telephony")
 
 SAMPLE_RATE = 8000
+_UNITS_PER_MS = SAMPLE_RATE // 1000  # RFC 4733 timestamps and durations count samples
 FRAME_US = 20_000
 PCM_FRAME_BYTES = 2 * FRAME_BYTES  # 160 samples of 16-bit PCM
 
@@ -45,6 +52,7 @@ class SipAudio:
         self._on_event = on_event
         self._inbound: asyncio.Queue[bytes | None] = asyncio.Queue()
         self.outbound: collections.deque[bytes] = collections.deque()
+        self._key_presses = KeyPresses()
         self._closed = False
 
     @property
@@ -96,11 +104,28 @@ class SipAudio:
         self._loop.call_soon_threadsafe(self._put, ulaw_encode(samples))
 
     def digit_heard(self, digit: str) -> None:
+        """A whole key press, as SIP INFO reports one."""
         self._loop.call_soon_threadsafe(self._digit, digit)
+
+    def telephone_event_heard(
+        self, timestamp_ms: int, digit: str, duration_ms: int, ended: bool
+    ) -> None:
+        """One RFC 4733 packet, in the milliseconds PJSUA2 reports; many make one press."""
+        event = RFC4733_EVENTS.get(digit.upper())
+        if event is None:
+            return
+        duration = min(duration_ms * _UNITS_PER_MS, MAX_SEGMENT_DURATION)
+        packet = TelephoneEvent(event, ended, 0, duration)
+        self._loop.call_soon_threadsafe(self._telephone_event, timestamp_ms * _UNITS_PER_MS, packet)
 
     def _put(self, frame: bytes) -> None:
         if not self._closed:
             self._inbound.put_nowait(frame)
+
+    def _telephone_event(self, timestamp: int, packet: TelephoneEvent) -> None:
+        key = self._key_presses.feed(timestamp, packet)
+        if key is not None:
+            self._digit(key)
 
     def _digit(self, digit: str) -> None:
         self.digits += digit
