@@ -71,3 +71,27 @@ def test_early_transcript_runs_during_the_end_of_turn_wait():
     heard, unfinished = asyncio.run(call("I can pay on Friday and"))
     assert abs(unfinished.end_of_turn_s - 0.6) < 0.03
     assert unfinished.asr_s < 0.03
+
+
+def test_a_turn_answered_by_the_sentence_after_an_interruption_has_no_response_time():
+    long = BotUtterance(
+        "I am calling about a matter that needs your attention today. "
+        "There are a few things I would like to go over with you, one at a time.",
+        "ask_payment",
+    )
+
+    async def call():
+        session, _, _ = make_session([Reply([1.0], at=2.0)], ["wait, who is this?"])
+        await session.say(long)  # interrupted at 2.0 s
+        await session.say(BotUtterance("This is Harbor Financial.", "identify"))
+        interruption = await session.listen()  # heard before the bot's second sentence
+        await session.say(BotUtterance("Thank you.", "acknowledge"))
+        await session.hangup()
+        return session, interruption
+
+    session, interruption = asyncio.run(call())
+    assert interruption is not None and interruption.text == "wait, who is this?"
+    assert len(session.barge_ins) == 1
+    # "This is Harbor Financial." answered the interruption; the recogniser did not take the
+    # length of that sentence, so no response time is made up for it.
+    assert session.turn_metrics == []

@@ -10,7 +10,7 @@ import pytest
 
 from fairdial.voice.audio.g711 import ulaw_decode
 from fairdial.voice.audio.pcm import frame_samples
-from fairdial.voice.vad import EnergyVad, SileroVad, SpeechGate, inference_pool
+from fairdial.voice.vad import EnergyVad, SileroVad, SpeechGate, WebRtcVad, inference_pool
 
 SPEECH = Path(__file__).parent / "data" / "speech_en_8k.ulaw"
 
@@ -92,3 +92,19 @@ def test_cheap_engines_decide_inline(loud: bool) -> None:
     gate = SpeechGate(EnergyVad())
 
     assert asyncio.run(gate.decide(frame)) is loud
+
+
+def test_webrtc_detector_does_not_take_the_first_frames_of_line_noise_for_speech() -> None:
+    rng = np.random.default_rng(1)
+    amplitude = 32768 * 10 ** (-52 / 20)  # quiet line noise
+
+    def noise() -> np.ndarray:
+        return rng.normal(0, amplitude, frame_samples()).astype(np.int16)
+
+    vad = WebRtcVad()
+    assert [vad.speech_probability(noise()) for _ in range(40)] == [0.0] * 40
+    vad.reset()  # a new call trains a new noise model
+    assert [vad.speech_probability(noise()) for _ in range(40)] == [0.0] * 40
+    # Without the warm-up the untrained model calls the first frames speech.
+    untrained = WebRtcVad(warm_up_frames=0)
+    assert untrained.speech_probability(noise()) == 1.0

@@ -118,6 +118,7 @@ class VoiceSession:
         self._pending_disclosure: BotUtterance | None = None
         self._repeats = 0
         self._turn_clock: TurnClock | None = None
+        self._play_started: float | None = None  # session clock, when the last play began
         self._measured_play: int | None = None
 
         self._hung_up = False
@@ -192,8 +193,11 @@ class VoiceSession:
 
         heard = self._clock.now()
         speech_ended = capture.speech_end_arrived or turn_ended
-        self._turn_clock = TurnClock(speech_ended, turn_ended, heard)
         self._measured_play = None
+        # A turn that ended before the bot last spoke (it interrupted the bot, which then went
+        # on to its next sentence) was answered by that sentence: it has no response to time.
+        answered_already = self._play_started is not None and self._play_started > turn_ended
+        self._turn_clock = None if answered_already else TurnClock(speech_ended, turn_ended, heard)
         self.transcript.append(SpokenLine("borrower", text, max(offset, 0.0)))
         return HeardTurn(text, seconds)
 
@@ -231,6 +235,7 @@ class VoiceSession:
     async def _play(self, utterance: BotUtterance) -> bool:
         """Play one utterance; True when every frame went out, False when cut off."""
         self._plays += 1
+        self._play_started = self._clock.now()
         offset = self.elapsed_seconds()
         playback = Playback(
             self._plays,

@@ -64,9 +64,10 @@ class TurnTimings:
     min_speech_s: float = 0.06  # anything shorter is a click, not the start of a turn
     max_turn_s: float = 30.0  # a monologue is cut here and answered
     partial_after_s: float = 0.25  # silence before a partial transcript is asked for
-    # Speech over the bot this long interrupts it; with the VAD's own onset lag (about 60-90 ms
-    # for Silero) output stops within 300 ms of the first word while 150 ms coughs pass.
-    barge_in_s: float = 0.2
+    # Speech over the bot this long interrupts it; with the VAD's own onset lag (about 85-90 ms
+    # for Silero) output stops within 300 ms of the first word while 160 ms coughs and
+    # "uh-huh"s pass.
+    barge_in_s: float = 0.18
     disclosure_barge_in_s: float = 0.6  # the same during a mandatory disclosure
     preroll_s: float = 0.3  # audio kept from before speech onset, for the recogniser
 
