@@ -20,6 +20,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import json
+import re
 import statistics
 import subprocess
 import tempfile
@@ -210,7 +211,8 @@ async def run_fairdial(turns: list[Turn], model: str) -> list[dict[str, Any]]:
             if split is not None:
                 record.update({f"session_{k}": v for k, v in split.as_dict().items()})
         records.append(record)
-    records[0]["heard"] = heard
+    for record, text in zip(records, heard, strict=False):
+        record["text"] = text
     return records
 
 
@@ -242,9 +244,34 @@ def percentiles(values: list[float]) -> tuple[float, float]:
     return statistics.median(ordered), p95
 
 
-def report(name: str, records: list[dict[str, Any]], keys: list[str]) -> dict[str, float]:
+def words(text: str) -> list[str]:
+    return re.sub(r"[^a-z0-9' ]+", " ", text.lower()).split()
+
+
+def word_error_rate(turns: list[Turn], records: list[dict[str, Any]]) -> float:
+    """Word errors (Levenshtein over words) of what each side heard, over the spoken words."""
+    errors = total = 0
+    for turn, record in zip(turns, records, strict=False):
+        said, heard = words(turn.text), words(record.get("text", ""))
+        previous = list(range(len(heard) + 1))
+        for i, ref in enumerate(said, 1):
+            current = [i]
+            for j, hyp in enumerate(heard, 1):
+                current.append(
+                    min(previous[j] + 1, current[j - 1] + 1, previous[j - 1] + (ref != hyp))
+                )
+            previous = current
+        errors += previous[-1]
+        total += len(said)
+    return errors / max(total, 1)
+
+
+def report(
+    name: str, turns: list[Turn], records: list[dict[str, Any]], keys: list[str]
+) -> dict[str, float]:
     answered = [r for r in records if "total_s" in r]
-    print(f"{name}: {len(answered)}/{len(records)} turns answered")
+    wer = word_error_rate(turns, records)
+    print(f"{name}: {len(answered)}/{len(records)} turns answered, word error rate {wer:.3f}")
     summary = {}
     for key in keys:
         values = [r[key] for r in answered if key in r]
@@ -282,14 +309,16 @@ def main() -> None:
         f"session_{k}"
         for k in ("end_of_turn_s", "asr_s", "decision_s", "tts_first_chunk_s", "total_s")
     ]
-    mine = report("fairdial", ours, split)
+    mine = report("fairdial", turns, ours, split)
     if not args.pipecat:
         return
 
     started = time.monotonic()
     theirs = run_pipecat(args.pipecat, turns, folder, args.model)
     print(f"pipecat run {time.monotonic() - started:.0f} s")
-    other = report("pipecat", theirs, ["total_s", "end_of_turn_s", "asr_s", "tts_first_chunk_s"])
+    other = report(
+        "pipecat", turns, theirs, ["total_s", "end_of_turn_s", "asr_s", "tts_first_chunk_s"]
+    )
     for key in ("total_s", "total_s_p95"):
         if key in mine and key in other:
             print(f"ratio fairdial/pipecat {key:<12} {mine[key] / other[key]:.2f}")

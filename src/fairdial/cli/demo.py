@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import statistics
 from datetime import date
 from pathlib import Path
 from typing import Annotated
@@ -201,7 +202,39 @@ def _print_voice_calls(finished: list) -> None:  # type: ignore[type-arg]
                 f"{turn.decision_s * 1000:.0f} + tts {turn.tts_first_chunk_s * 1000:.0f} (+ queue)",
                 highlight=False,
             )
+        for barge in call.barge_ins:
+            # Where to listen in the recording: the bot's side (right) goes quiet here.
+            console.print(
+                f"barge-in {barge.onset_s:.2f} s into the recording, during {barge.act}: "
+                f"output cleared {barge.latency_s * 1000:.0f} ms after speech was detected",
+                highlight=False,
+            )
     turns = [turn.as_dict() for call in finished for turn in call.turn_metrics]
     figures = latency_figures(turns)
     if figures:
         print_report(figures, "voice response latency, ms (median, p95)")
+    _print_barge_ins(finished)
+
+
+def _print_barge_ins(finished: list) -> None:  # type: ignore[type-arg]
+    """Borrowers talking over the bot: what they tried, and how fast the bot stopped."""
+    barge_ins = [barge for call in finished for barge in call.barge_ins]
+    interruptions = [talk for call in finished for talk in call.interruptions]
+    figures: dict[str, object] = {
+        "interruptions by borrowers": len(interruptions),
+        "backchannels by borrowers": sum(len(call.backchannels) for call in finished),
+        "barge-ins detected": len(barge_ins),
+        "of them on a backchannel": sum(call.stopped_by_backchannel() for call in finished),
+    }
+    if barge_ins:
+        cleared = [barge.latency_s * 1000 for barge in barge_ins]
+        figures["detection to output cleared, ms"] = _median_max(cleared)
+    if interruptions:
+        # Heard at the borrower's end, this includes the detector's own onset lag.
+        went_on = [talk.bot_went_on_s * 1000 for talk in interruptions]
+        figures["first sound to the bot's last frame, ms"] = _median_max(went_on)
+    print_report(figures, "barge-in")
+
+
+def _median_max(values: list[float]) -> dict[str, int]:
+    return {"median": round(statistics.median(values)), "max": round(max(values))}

@@ -2,18 +2,24 @@
 
 The bot hears only 8 kHz mu-law frames and answers through its own speech engines; the
 borrower is the text simulator's (same personas, memory and dial outcomes) with a voice of
-its own (`fairdial.simulation.voiced`).
+its own (`fairdial.simulation.voiced`), who sometimes talks over the bot: an interruption the
+bot should stop for, or a backchannel during a disclosure it should not. Each finished call
+(`VoicedCall`) keeps both sides of that: what the borrower tried and the barge-ins the bot
+detected, with their stop latencies.
 
 The call runs on a simulated clock that stays honest about the bot's work. While the bot's
 engines compute (speech recognition, synthesis, and the decision between hearing a turn and
 its first audio frame) the line delivers one frame per 20 ms of machine time, so those parts
 cost what they cost on this machine; otherwise it skips ahead, so silences, the borrower's
 speech and the bot's paced playback take no machine time. Response latencies measured on
-this clock are those a live line would see with the same engines on the same machine.
+this clock are those a live line would see with the same engines on the same machine. The
+borrower renders what it will say over a bot sentence before that sentence starts, with the
+line held, so that rendering costs the bot nothing.
 
-Limitations: work the bot does while an engine of the borrower's renders (never both in one
-turn with this borrower) would go unmeasured; calls on several lines at once share the CPU,
-so their latencies include each other's load, as they would on one real machine.
+Limitations: work the bot did while an engine of the borrower's renders would go unmeasured;
+this borrower renders a reply while the bot waits for it and a talk-over before the bot
+starts on the sentence, so there is none. Calls on several lines at once share the CPU, so
+their latencies include each other's load, as they would on one real machine.
 """
 
 from __future__ import annotations
@@ -24,14 +30,23 @@ import logging
 import time
 import zlib
 from collections.abc import AsyncIterator, Callable, Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 
 from fairdial.simulation.memory import BorrowerMemory
-from fairdial.simulation.voiced import BorrowerVoices, VoicedBorrower
+from fairdial.simulation.seeding import derive_rng
+from fairdial.simulation.voiced import (
+    BACKCHANNEL,
+    INTERRUPTION,
+    BorrowerVoices,
+    TalkOver,
+    TalkOverHabits,
+    VoicedBorrower,
+    talk_over_habits,
+)
 from fairdial.telephony.base import BotUtterance, DialOutcome, DialRequest, HeardTurn
 from fairdial.telephony.sim import FactsLookup, SimChannel, SimSession
 from fairdial.voice.audio.clock import VirtualClock
@@ -40,7 +55,7 @@ from fairdial.voice.engines import SpeechToText, TextToSpeech, Transcript
 from fairdial.voice.metrics import TurnMetrics, VoiceMetrics
 from fairdial.voice.playback import PromptCache
 from fairdial.voice.recording import RecordingTransport
-from fairdial.voice.session import VoiceSession
+from fairdial.voice.session import BargeIn, VoiceSession
 from fairdial.voice.vad import SileroVad, VadEngine
 
 logger = logging.getLogger("fairdial.telephony")
@@ -109,6 +124,9 @@ class SimAudioLine:
         self._frames_in = 0
         self._closed = False
         self._anchor: tuple[float, int] | None = None  # machine time and frame when work began
+        self._open = asyncio.Event()
+        self._open.set()
+        self._bot_heard_until = 0.0  # frame time the bot's last frame ends at the far end
 
     @property
     def closed(self) -> bool:
@@ -119,6 +137,7 @@ class SimAudioLine:
         return self._frames_in * FRAME_S
 
     async def receive(self) -> bytes | None:
+        await self._open.wait()
         if self._closed:
             return None
         await self._pace()
@@ -154,9 +173,27 @@ class SimAudioLine:
         while not self._closed and self.behind():
             await asyncio.sleep(0)
 
+    @contextlib.asynccontextmanager
+    async def held(self) -> AsyncIterator[None]:
+        """No frames pass while the far end prepares, and the machine time it takes is not owed
+        by the bot: its clock stands still."""
+        self._open.clear()
+        started = time.monotonic()
+        try:
+            yield
+        finally:
+            if self._anchor is not None:
+                anchored, frame = self._anchor
+                self._anchor = (anchored + time.monotonic() - started, frame)
+            self._open.set()
+
     async def send(self, frame: bytes) -> None:
+        # The far end hears the bot's frames one after another, as `RecordingTransport` places
+        # them: two sent within one inbound frame are heard 20 ms apart.
         self._load.responding = False
-        self.far_end.heard_bot(self.frame_time)
+        heard_at = max(self.frame_time, self._bot_heard_until)
+        self._bot_heard_until = heard_at + FRAME_S
+        self.far_end.heard_bot(heard_at)
 
     async def clear(self) -> None:
         pass
@@ -193,7 +230,8 @@ class VoicedSimSession(VoiceSession):
             # Work done since the turn was heard (understanding, deciding) is charged to the
             # clock before the sentence starts, so it shows in the decision time.
             await self.line.caught_up()
-            await self.line.far_end.bot_said(utterance)
+            async with self.line.held():
+                await self.line.far_end.bot_said(utterance)
         await super().say(utterance)
 
     async def listen(self, timeout_s: float = 8.0) -> HeardTurn | None:
@@ -212,7 +250,11 @@ class VoicedSimSession(VoiceSession):
 
 @dataclass
 class VoicedCall:
-    """One finished audio call as the campaign records it."""
+    """One finished audio call as the campaign records it.
+
+    `talk_overs` are the times the borrower spoke over the bot, as the borrower's end heard
+    them; `barge_ins` are the interruptions the bot detected, on its own frame clock.
+    """
 
     attempt_ref: str
     language: str
@@ -221,9 +263,29 @@ class VoicedCall:
     borrower_said: list[str]
     bot_said: list[str]
     disposition: str = ""
+    talk_overs: list[TalkOver] = field(default_factory=list)
+    barge_ins: list[BargeIn] = field(default_factory=list)
 
     def latency(self) -> list[dict[str, float]]:
         return [turn.as_dict() for turn in self.turn_metrics]
+
+    @property
+    def interruptions(self) -> list[TalkOver]:
+        return [talk for talk in self.talk_overs if talk.kind == INTERRUPTION]
+
+    @property
+    def backchannels(self) -> list[TalkOver]:
+        return [talk for talk in self.talk_overs if talk.kind == BACKCHANNEL]
+
+    def stopped_by_backchannel(self) -> int:
+        """Barge-ins the bot took from a backchannel: each one cut a sentence for nothing."""
+        return sum(
+            any(
+                talk.onset - 0.1 <= barge.onset_s <= talk.onset + talk.seconds
+                for talk in self.backchannels
+            )
+            for barge in self.barge_ins
+        )
 
 
 def recording_name(attempt_ref: str) -> str:
@@ -251,6 +313,7 @@ class SimAudioChannel:
         vad: Callable[[], VadEngine] = SileroVad,
         metrics: VoiceMetrics | None = None,
         amd_error_rate: float = 0.02,
+        habits: Callable[[str | None, float], TalkOverHabits] = talk_over_habits,
     ) -> None:
         self._text = SimChannel(facts_for, seed, amd_error_rate)
         self._seed = seed
@@ -260,6 +323,7 @@ class SimAudioChannel:
         self._recordings = recordings
         self._vad = vad
         self._metrics = metrics
+        self._habits = habits  # (call stance, chattiness) -> how the borrower talks over the bot
         self._cache = PromptCache()  # shared by every call, as one process would share it
         self.live: dict[str, VoicedSimSession] = {}
         self.finished: list[VoicedCall] = []
@@ -275,13 +339,16 @@ class SimAudioChannel:
             return dialled
         assert isinstance(brain, SimSession)
 
-        language = self._text.memory(request.account_ref).facts.language
+        memory = self._text.memory(request.account_ref)
+        language = memory.facts.language
         noise_seed = zlib.crc32(f"{self._seed}:{request.attempt_ref}".encode())
         far_end = VoicedBorrower(
             brain,
             self._voices.for_language(language),
             language,
             np.random.default_rng(noise_seed),
+            habits=self._habits(brain.stance, memory.persona.chattiness),
+            timing=derive_rng(self._seed, "talk-over", request.attempt_ref),
         )
         clock = VirtualClock()
         load = EngineLoad()
@@ -319,10 +386,16 @@ class SimAudioChannel:
             [line.text for line in session.transcript if line.speaker == "borrower"],
             [line.text for line in session.transcript if line.speaker == "bot"],
             disposition,
+            list(session.line.far_end.talk_overs),
+            list(session.barge_ins),
         )
         self.finished.append(call)
         logger.info(
             "voiced sim call recorded",
-            extra={"attempt": attempt_ref, "turns": len(call.turn_metrics)},
+            extra={
+                "attempt": attempt_ref,
+                "turns": len(call.turn_metrics),
+                "barge_ins": len(call.barge_ins),
+            },
         )
         return call
