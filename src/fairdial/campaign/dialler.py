@@ -1,22 +1,24 @@
 """One day of calling: lines take the best account that may be called now, and call it.
 
-Time is the campaign's clock, not the machine's: with simulated borrowers a day of calling takes
-seconds. Each line keeps its own clock and advances it by each call's length; an account's
-next attempt is never planned earlier than its previous one ended, so each account's history
-stays in order whichever line calls it.
+Time is the campaign's clock (clock.py). With simulated borrowers a day of calling takes
+seconds: each line keeps its own clock and advances it by each call's length. With a real
+carrier the lines share the machine's clock and sleep until an account may be called. Either
+way an account's next attempt is never planned earlier than its previous one ended, so each
+account's history stays in order whichever line calls it.
 """
 
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import heapq
 import itertools
 import logging
 from collections.abc import Callable
 from dataclasses import dataclass, field, replace
-from datetime import UTC, date, datetime, time, timedelta
-from zoneinfo import ZoneInfo
+from datetime import date, datetime, timedelta
 
+from fairdial.campaign.clock import CampaignClock, LineClock, SimulatedClock, local_day_bounds
 from fairdial.campaign.gate import Gate
 from fairdial.campaign.recorder import AttemptRecord, Recorder
 from fairdial.campaign.settings import CampaignSettings
@@ -25,7 +27,7 @@ from fairdial.conversation.engine import converse
 from fairdial.conversation.outcome import ConversationOutcome
 from fairdial.dispositions import Disposition
 from fairdial.policy import Decision
-from fairdial.telephony.base import CallResult, Channel, DialRequest
+from fairdial.telephony.base import CallResult, CallSession, Channel, DialRequest
 
 log = logging.getLogger("fairdial.campaign")
 
@@ -103,16 +105,9 @@ class _Schedule:
         return min(times, default=None)
 
 
-def local_day_bounds(target: Target, day: date) -> tuple[datetime, datetime]:
-    """The account's calendar day, in the first time zone of its contact point."""
-    point = target.history.contact_points.get(target.contact_point_key)
-    zones = point.timezones if point else target.history.borrower_timezones
-    zone = ZoneInfo(zones[0]) if zones else UTC
-    start = datetime.combine(day, time(0, 0), zone)
-    return start, start + timedelta(days=1)
-
-
 class Dialler:
+    """Carries one day of calls on `settings.lines` lines, on a simulated clock by default."""
+
     def __init__(
         self,
         channel: Channel,
@@ -120,24 +115,29 @@ class Dialler:
         recorder: Recorder,
         settings: CampaignSettings,
         on_attempt: Callable[[], None] | None = None,
+        clock: CampaignClock | None = None,
     ) -> None:
         self._channel = channel
         self._gate = gate
         self._recorder = recorder
         self._settings = settings
         self._on_attempt = on_attempt or (lambda: None)
+        self._clock = clock or SimulatedClock()
 
     async def run_day(self, day: date, targets: list[Target]) -> DayStats:
         stats = DayStats()
         schedule = _Schedule()
         day_ends: dict[int, datetime] = {}
         earliest: datetime | None = None
+        closes_at = self._clock.closes_at
 
         for target in targets:
             if target.done:
                 continue
             target.attempts_today = 0
-            start, end = local_day_bounds(target, day)
+            start, end = local_day_bounds(target, self._clock.calling_day(target, day))
+            if closes_at is not None:
+                end = min(end, closes_at)
             day_ends[target.account_id] = end
             stats.planned += 1
             plan = self._gate.plan_day(target, start)
@@ -145,53 +145,68 @@ class Dialler:
             if ready is None:
                 self._block(target, plan.decision, plan.decision.at, stats)
                 continue
+            if ready >= end:
+                continue  # its time comes after the run closes
             schedule.push(target, ready)
             earliest = ready if earliest is None else min(earliest, ready)
 
         if earliest is None:
             return stats
         lines = [
-            self._line(schedule, earliest, day_ends, stats) for _ in range(self._settings.lines)
+            asyncio.create_task(self._line(schedule, self._clock.line(earliest), day_ends, stats))
+            for _ in range(self._settings.lines)
         ]
-        await asyncio.gather(*lines)
+        try:
+            await asyncio.gather(*lines)
+        except BaseException:
+            # One line's failure (or the run being cancelled) ends every line, each of which
+            # records the call it was on before the error goes up.
+            for task in lines:
+                task.cancel()
+            await asyncio.gather(*lines, return_exceptions=True)
+            raise
         return stats
 
     async def _line(
-        self, schedule: _Schedule, clock: datetime, day_ends: dict[int, datetime], stats: DayStats
+        self, schedule: _Schedule, line: LineClock, day_ends: dict[int, datetime], stats: DayStats
     ) -> None:
         while True:
-            slot = schedule.take(clock)
+            now = line.now()
+            closes_at = self._clock.closes_at
+            if closes_at is not None and now >= closes_at:
+                return
+            slot = schedule.take(now)
             if slot is None:
                 upcoming = schedule.next_time()
-                if upcoming is None:
+                if upcoming is None or (closes_at is not None and upcoming >= closes_at):
                     return
-                clock = max(clock, upcoming)
+                await line.wait_until(upcoming)
                 continue
 
             target = slot.target
             end = day_ends[target.account_id]
-            decision = self._gate.decide(target, clock)
+            decision = self._gate.decide(target, now)
             if not decision.allowed:
                 later = decision.next_allowed_at
                 if later is not None and later < end:
                     schedule.push(target, later)
                 elif target.attempts_today == 0:
-                    self._block(target, decision, clock, stats)
+                    self._block(target, decision, now, stats)
                 continue
 
-            record = await self._call(target, decision, clock, stats)
-            clock = (record.ended_at or clock) + self._settings.wrap_up
+            record = await self._call(target, decision, now, line, stats)
+            await line.wait_until((record.ended_at or now) + self._settings.wrap_up)
             if (
                 record.result in RETRYABLE
                 and not target.done
                 and target.attempts_today < self._settings.max_attempts_per_day
             ):
-                retry_at = clock + self._settings.retry_gap
+                retry_at = line.now() + self._settings.retry_gap
                 if retry_at < end:
                     schedule.push(target, retry_at)
 
     async def _call(
-        self, target: Target, decision: Decision, at: datetime, stats: DayStats
+        self, target: Target, decision: Decision, at: datetime, line: LineClock, stats: DayStats
     ) -> AttemptRecord:
         target.attempts_today += 1
         target.attempts_total += 1
@@ -203,35 +218,61 @@ class Dialler:
             language=target.facts.language,
             at=at,
         )
-        dialled = await self._channel.dial(request)
-        answered_at = at + timedelta(seconds=dialled.ring_seconds)
         record = AttemptRecord(
             target=target,
             decision=decision,
             planned_at=at,
             channel=self._channel.name,
-            result=dialled.result,
             started_at=at,
-            ended_at=answered_at,
         )
-        if dialled.session is None:
-            record.disposition = NO_SESSION_DISPOSITIONS.get(dialled.result, Disposition.NO_ANSWER)
-        else:
-            stats.connects += 1
-            outcome = await converse(dialled.session, target.facts)
-            record.outcome = outcome
-            record.ended_at = answered_at + timedelta(seconds=dialled.session.elapsed_seconds())
-            record.disposition = outcome.disposition
-            record.result = _result_of(dialled.session.answered_by, outcome)
-            if record.result is CallResult.CONVERSATION:
-                stats.conversations += 1
-            if outcome.disposition in SETTLED or outcome.holds or outcome.escalation:
-                target.done = True
-            if outcome.right_party:
-                target.facts = replace(target.facts, first_contact=False)
+        try:
+            await self._place(request, record, line, stats)
+        except asyncio.CancelledError:
+            # A call stopped midway happened on a phone line all the same: it is recorded.
+            self._recorder.add(record)
+            raise
         self._recorder.add(record)
         self._on_attempt()
         return record
+
+    async def _place(
+        self, request: DialRequest, record: AttemptRecord, line: LineClock, stats: DayStats
+    ) -> None:
+        """Dial, hold the conversation if someone or something answers, and fill in `record`."""
+        target = record.target
+        try:
+            dialled = await self._channel.dial(request)
+        except asyncio.CancelledError:
+            _cut_short(record, None, line)
+            raise
+        answered_at = request.at + timedelta(seconds=dialled.ring_seconds)
+        record.result = dialled.result
+        record.ended_at = answered_at
+        if dialled.session is None:
+            record.disposition = NO_SESSION_DISPOSITIONS.get(dialled.result, Disposition.NO_ANSWER)
+            return
+
+        stats.connects += 1
+        session = dialled.session
+        try:
+            outcome = await converse(session, target.facts)
+        except asyncio.CancelledError:
+            _cut_short(record, session, line)
+            # The carrier leg is hung up by whoever stopped the run; this frees the session's
+            # own tasks, and a failure here must not hide the stop.
+            with contextlib.suppress(Exception):
+                await session.hangup()
+            raise
+        record.outcome = outcome
+        record.ended_at = line.call_ended(answered_at, session.elapsed_seconds())
+        record.disposition = outcome.disposition
+        record.result = _result_of(session.answered_by, outcome)
+        if record.result is CallResult.CONVERSATION:
+            stats.conversations += 1
+        if outcome.disposition in SETTLED or outcome.holds or outcome.escalation:
+            target.done = True
+        if outcome.right_party:
+            target.facts = replace(target.facts, first_contact=False)
 
     def _block(self, target: Target, decision: Decision, at: datetime, stats: DayStats) -> None:
         stats.blocked += 1
@@ -240,6 +281,25 @@ class Dialler:
                 target=target, decision=decision, planned_at=at, channel=self._channel.name
             )
         )
+
+
+def _cut_short(record: AttemptRecord, session: CallSession | None, line: LineClock) -> None:
+    """What a call stopped midway counts as, erring towards the stricter rule.
+
+    A call stopped while ringing may have reached the phone: an unanswered attempt. A person on
+    the line may already have heard about the debt: a conversation, so the quiet period after
+    one holds (its disposition, hung up, says the call was cut short).
+    """
+    record.ended_at = line.now()
+    if session is None:
+        record.result = CallResult.NO_ANSWER
+        record.disposition = Disposition.NO_ANSWER
+    elif session.answered_by == "machine":
+        record.result = CallResult.VOICEMAIL
+        record.disposition = Disposition.VOICEMAIL_NO_MESSAGE
+    else:
+        record.result = CallResult.CONVERSATION
+        record.disposition = Disposition.HUNG_UP
 
 
 def _result_of(answered_by: str, outcome: ConversationOutcome) -> CallResult:

@@ -1,4 +1,10 @@
-"""A campaign over several days: plan each day from the store, dial it, record it."""
+"""A campaign over several days: plan each day from the store, dial it, record it.
+
+A simulated campaign runs on the campaign's own clock, day after day. A real-time campaign
+(`RunOptions.real_time`, for a real carrier) calls today only, on the machine's clock, and
+commits every attempt as it ends; setting its `stop` event ends it early: no new call starts,
+calls in progress finish, and the campaign is marked interrupted.
+"""
 
 from __future__ import annotations
 
@@ -10,6 +16,7 @@ from datetime import UTC, date, datetime, timedelta
 
 from sqlalchemy import func, select
 
+from fairdial.campaign.clock import CampaignClock, RealTimeClock, SimulatedClock
 from fairdial.campaign.dialler import DayStats, Dialler
 from fairdial.campaign.gate import Gate
 from fairdial.campaign.lock import campaign_lock
@@ -36,6 +43,8 @@ class RunOptions:
     name: str = "campaign"
     settings: CampaignSettings = field(default_factory=CampaignSettings)
     channel: ChannelFactory | None = None  # e.g. simulated borrowers in audio (sim_audio.py)
+    real_time: bool = False  # today only, on the machine's clock: for a real carrier
+    until: datetime | None = None  # real time only: no call starts at or after this instant
 
 
 @dataclass
@@ -45,6 +54,7 @@ class RunSummary:
     days: list[tuple[date, DayStats]]
     decisions: int
     elapsed_s: float
+    status: str = "finished"  # or "interrupted": stopped before the work was done
 
     @property
     def attempts(self) -> int:
@@ -96,24 +106,64 @@ def check_dates(store: Store, start: date, days: int) -> None:
         raise CampaignError(f"{days} days from {start} run past the end of the calendar") from None
 
 
+def check_real_time(store: Store, options: RunOptions, now: datetime) -> date:
+    """Refuse a real-time run that is not today's, or a store that holds calls after `now`.
+
+    Returns today's date on this machine, the day the campaign is recorded under.
+    """
+    today = now.astimezone().date()
+    if options.days != 1:
+        raise CampaignError("a real-time campaign calls today only: days must be 1")
+    if options.start is not None and options.start != today:
+        raise CampaignError(f"a real-time campaign starts today ({today}), not on {options.start}")
+    if options.until is not None and options.until <= now:
+        raise CampaignError(f"the closing time {options.until:%Y-%m-%d %H:%M %Z} has passed")
+    with store.session() as session:
+        latest = session.scalar(select(func.max(CallAttempt.started_at)))
+    if latest is not None and latest > now:
+        # The gate judges a call by the calls before it: simulated calls dated in the future
+        # would be counted against today's real ones, or real ones slipped in before them.
+        raise CampaignError(
+            f"the store holds calls placed after now (the latest on {latest:%Y-%m-%d}), from a "
+            "simulated campaign ahead of the real clock; place real calls on a store of their own"
+        )
+    return today
+
+
 def run_campaign(store: Store, options: RunOptions, progress: Progress | None = None) -> RunSummary:
     with campaign_lock(store):
         return asyncio.run(run_campaign_async(store, options, progress))
 
 
 async def run_campaign_async(
-    store: Store, options: RunOptions, progress: Progress | None = None
+    store: Store,
+    options: RunOptions,
+    progress: Progress | None = None,
+    stop: asyncio.Event | None = None,
 ) -> RunSummary:
-    """Run the campaign; hold `campaign_lock(store)` around it (run_campaign does)."""
+    """Run the campaign; hold `campaign_lock(store)` around it (run_campaign does).
+
+    `stop`, once set, ends a real-time campaign early (see the module docstring).
+    """
     progress = progress or Progress()
-    start = options.start or default_start(store)
-    check_dates(store, start, options.days)
     began = datetime.now(UTC)
+    clock: CampaignClock
+    if options.real_time:
+        start = check_real_time(store, options, began)
+        clock = RealTimeClock(options.until)
+    else:
+        start = options.start or default_start(store)
+        check_dates(store, start, options.days)
+        clock = SimulatedClock()
     targets_by_ref: dict[str, Target] = {}
     make_channel = options.channel or SimChannel
     channel = make_channel(
         lambda ref: (targets_by_ref[ref].facts, targets_by_ref[ref].attributes), options.seed
     )
+    settings: dict[str, object] = {"lines": options.settings.lines, "limit": options.limit}
+    if options.real_time:
+        until = options.until.isoformat() if options.until else None
+        settings.update(real_time=True, until=until)
     with store.transaction() as session:
         campaign = Campaign(
             name=options.name,
@@ -122,7 +172,7 @@ async def run_campaign_async(
             start_date=start,
             days=options.days,
             status="running",
-            settings={"lines": options.settings.lines, "limit": options.limit},
+            settings=settings,
             created_at=began,
         )
         session.add(campaign)
@@ -130,16 +180,33 @@ async def run_campaign_async(
         campaign_id = campaign.id
     log.info("campaign started", extra={"campaign_id": campaign_id, "days": options.days})
 
+    closing = None
+    if stop is not None and isinstance(clock, RealTimeClock):
+        closing = asyncio.create_task(_close_when_stopped(stop, clock, campaign_id))
     try:
         days, decisions = await _run_days(
-            store, options, start, channel, targets_by_ref, progress, campaign_id
+            store, options, start, channel, clock, targets_by_ref, progress, campaign_id
         )
+    except asyncio.CancelledError:
+        _finish(store, campaign_id, "interrupted")
+        raise
     except BaseException:
         _finish(store, campaign_id, "failed")
         raise
-    _finish(store, campaign_id, "finished")
+    finally:
+        if closing is not None:
+            closing.cancel()
+    stopped = closing is not None and stop is not None and stop.is_set()
+    status = "interrupted" if stopped else "finished"
+    _finish(store, campaign_id, status)
     elapsed = (datetime.now(UTC) - began).total_seconds()
-    return RunSummary(campaign_id, start, days, decisions, elapsed)
+    return RunSummary(campaign_id, start, days, decisions, elapsed, status)
+
+
+async def _close_when_stopped(stop: asyncio.Event, clock: RealTimeClock, campaign_id: int) -> None:
+    await stop.wait()
+    clock.close()
+    log.info("campaign stopping: no new calls", extra={"campaign_id": campaign_id})
 
 
 def _finish(store: Store, campaign_id: int, status: str) -> None:
@@ -155,20 +222,28 @@ async def _run_days(
     options: RunOptions,
     start: date,
     channel: Channel,
+    clock: CampaignClock,
     targets_by_ref: dict[str, Target],
     progress: Progress,
     campaign_id: int,
 ) -> tuple[list[tuple[date, DayStats]], int]:
     gate = Gate()
-    recorder = Recorder(store, campaign_id, annotate=_annotator(channel))
-    dialler = Dialler(channel, gate, recorder, options.settings, on_attempt=progress.attempt_done)
+    annotate = _annotator(channel)
+    if options.real_time:
+        # Real calls are committed one by one as they end: none is lost if the process dies.
+        recorder = Recorder(store, campaign_id, batch_size=1, annotate=annotate)
+    else:
+        recorder = Recorder(store, campaign_id, annotate=annotate)
+    dialler = Dialler(
+        channel, gate, recorder, options.settings, on_attempt=progress.attempt_done, clock=clock
+    )
 
     days: list[tuple[date, DayStats]] = []
     for offset in range(options.days):
         day = start + timedelta(days=offset)
         with store.session() as session:
             targets = load_targets(session, day, options.settings, options.limit)
-        targets = [replace_today(t, day) for t in targets]
+        targets = [replace_today(t, clock.calling_day(t, day)) for t in targets]
         targets_by_ref.clear()
         targets_by_ref.update((t.account_ref, t) for t in targets)
         progress.day_started(day, len(targets))

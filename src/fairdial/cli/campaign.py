@@ -2,9 +2,13 @@
 
 from __future__ import annotations
 
+import asyncio
 import json
-from datetime import date
-from typing import Annotated
+import signal
+from collections.abc import Callable
+from datetime import date, datetime, time
+from pathlib import Path
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
@@ -21,6 +25,9 @@ from fairdial.cli.common import DbOption, HomeOption, console, fail, store_from_
 from fairdial.reporting.kpi import kpis
 from fairdial.store import Store
 from fairdial.store.models import Account
+
+if TYPE_CHECKING:
+    from fairdial.server.config import ServeConfig
 
 
 class _Bar(RunProgress):
@@ -43,6 +50,10 @@ class _Bar(RunProgress):
 
 
 def run_with_progress(store: Store, options: RunOptions, quiet: bool = False) -> RunSummary:
+    return _with_progress(lambda bar: run_campaign(store, options, bar), quiet)
+
+
+def _with_progress(run: Callable[[RunProgress], RunSummary], quiet: bool) -> RunSummary:
     columns = (
         TextColumn("{task.description}"),
         BarColumn(),
@@ -52,7 +63,7 @@ def run_with_progress(store: Store, options: RunOptions, quiet: bool = False) ->
     )
     with Progress(*columns, console=console, disable=quiet, transient=False) as progress:
         try:
-            return run_campaign(store, options, _Bar(progress))
+            return run(_Bar(progress))
         except (CampaignError, CampaignBusy) as exc:
             raise fail(str(exc)) from None
 
@@ -84,11 +95,37 @@ def run_command(
         int | None, typer.Option(min=1, help="Call at most this many accounts.")
     ] = None,
     lines: Annotated[int, typer.Option(min=1, max=1000, help="Calls carried at once.")] = 30,
+    carrier: Annotated[
+        str | None,
+        typer.Option(help="Call real phones through this carrier, today, in real time: twilio."),
+    ] = None,
+    config_path: Annotated[
+        Path | None,
+        typer.Option("--config", "-c", help="With --carrier: the serve YAML (docs/serve.md)."),
+    ] = None,
+    until: Annotated[
+        str | None,
+        typer.Option(help="With --carrier: place no call from this local time on, HH:MM."),
+    ] = None,
     json_out: Annotated[bool, typer.Option("--json", help="Print the report as JSON.")] = False,
     db: DbOption = None,
     home: HomeOption = None,
 ) -> None:
-    """Plan, gate and dial the portfolio's overdue accounts with simulated borrowers."""
+    """Plan, gate and dial the portfolio's overdue accounts: simulated borrowers by default,
+    or real phones through a carrier (--carrier twilio --config serve.yaml)."""
+    if carrier is not None or config_path is not None or until is not None:
+        if days != 1 or start is not None:
+            raise fail("--days and --start are for simulated runs: a carrier run calls today")
+        if db is not None or home is not None:
+            raise fail("--db and --home: a carrier run uses the store its serve YAML names")
+        live = RunOptions(
+            limit=limit,
+            settings=CampaignSettings(lines=lines),
+            real_time=True,
+            until=_closing_time(until) if until else None,
+        )
+        _run_through_carrier(carrier, config_path, live, json_out)
+        return
     try:
         first_day = date.fromisoformat(start) if start else None
     except ValueError:
@@ -101,9 +138,7 @@ def run_command(
         settings=CampaignSettings(lines=lines),
     )
     with store_from_options(db, home, must_exist=True) as store:
-        with store.session() as session:
-            if not session.scalar(select(func.count()).select_from(Account)):
-                raise fail("the store has no accounts: import a portfolio first (fairdial import)")
+        _require_accounts(store)
         summary = run_with_progress(store, options, quiet=json_out)
         with store.session() as session:
             figures = kpis(session, summary.campaign_id)
@@ -113,6 +148,96 @@ def run_command(
     if summary.attempts == 0 and not figures["attempts_blocked"]:
         console.print("No overdue account with a balance was left to call.")
     print_report(figures, f"campaign {summary.campaign_id}: {days} day(s) from {summary.start}")
+
+
+def _require_accounts(store: Store) -> None:
+    with store.session() as session:
+        if not session.scalar(select(func.count()).select_from(Account)):
+            raise fail("the store has no accounts: import a portfolio first (fairdial import)")
+
+
+def _run_through_carrier(
+    carrier: str | None, config_path: Path | None, options: RunOptions, json_out: bool
+) -> None:
+    """`fairdial run --carrier`: today's accounts through the carrier the serve YAML sets up."""
+    if carrier is None or config_path is None:
+        raise fail("--carrier and --config go together: name the carrier and its serve YAML")
+    config = _carrier_config(carrier, config_path)
+    config_home = Path(config.home) if config.home else None
+    with store_from_options(config.database_url, config_home, must_exist=True) as store:
+        _require_accounts(store)
+        try:
+            summary = _with_progress(
+                lambda bar: asyncio.run(_serve_and_call(store, config, carrier, options, bar)),
+                quiet=json_out,
+            )
+        except asyncio.CancelledError:
+            raise fail(
+                "stopped: the calls in progress were hung up and recorded (see fairdial report)",
+                code=130,
+            ) from None
+        with store.session() as session:
+            figures = kpis(session, summary.campaign_id)
+    if json_out:
+        print(json.dumps(figures, indent=2, ensure_ascii=False))
+        return
+    print_report(figures, f"campaign {summary.campaign_id} via {carrier}: {summary.status}")
+
+
+def _carrier_config(carrier: str, config_path: Path) -> ServeConfig:
+    from fairdial.campaign.carrier import check_carrier
+    from fairdial.server.config import ServeConfigError, load_config
+
+    try:
+        check_carrier(carrier)
+        config = load_config(config_path)
+        if getattr(config, carrier) is None:
+            raise ServeConfigError(f"{carrier}: the file has no {carrier} section")
+        if config.twilio is not None:
+            config.twilio_credentials()
+    except (CampaignError, ServeConfigError) as error:
+        raise fail(f"{config_path}: {error}") from error
+    return config
+
+
+def _closing_time(until: str) -> datetime:
+    """Today at `until` (HH:MM) on this machine's clock, which must be still to come."""
+    try:
+        closing = datetime.combine(date.today(), time.fromisoformat(until)).astimezone()
+    except ValueError:
+        raise fail(f"--until {until!r} is not a time of day in the form HH:MM") from None
+    if closing <= datetime.now().astimezone():
+        raise fail(f"--until {until}: that time has already passed today")
+    return closing
+
+
+async def _serve_and_call(
+    store: Store, config: ServeConfig, carrier: str, options: RunOptions, bar: RunProgress
+) -> RunSummary:
+    """Serve and dial until the day's work is done. The first Ctrl-C lets calls in progress
+    finish and places no new one; a second hangs up every call at once."""
+    from fairdial.campaign.carrier import run_through_carrier
+    from fairdial.server.engines import build_server
+
+    server = build_server(config, store=store)
+    stop = asyncio.Event()
+    main = asyncio.current_task()
+    loop = asyncio.get_running_loop()
+
+    def on_signal() -> None:
+        if stop.is_set() and main is not None:
+            main.cancel()
+            return
+        stop.set()
+        console.print("stopping: no new calls; Ctrl-C again hangs up the calls in progress")
+
+    for signum in (signal.SIGINT, signal.SIGTERM):
+        loop.add_signal_handler(signum, on_signal)
+    try:
+        return await run_through_carrier(store, server, carrier, options, bar, stop)
+    finally:
+        for signum in (signal.SIGINT, signal.SIGTERM):
+            loop.remove_signal_handler(signum)
 
 
 @app.command("report")

@@ -10,10 +10,11 @@ URL, so neither stream nor callback can be matched to the wrong attempt.
 from __future__ import annotations
 
 import asyncio
+import inspect
 import logging
 import time
 import uuid
-from collections.abc import Callable, Mapping
+from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -43,7 +44,9 @@ DIAL_PARAMETER = "dial"
 # Twilio refuses to place a call to a number that cannot exist with this error code.
 INVALID_TO_NUMBER = 21211
 
-SessionFactory = Callable[[AnsweredCall], CallSession]
+# A factory may be a coroutine function: the dial then awaits it, e.g. while it screens the
+# answer for a machine, so the outcome says who answered before any conversation starts.
+SessionFactory = Callable[[AnsweredCall], CallSession | Awaitable[CallSession]]
 
 
 @dataclass
@@ -138,13 +141,18 @@ class TwilioChannel:
             ring_seconds = time.monotonic() - dial.started
             if dial.stream.done():
                 answered = True
-                return self._answered(dial, dial.stream.result(), ring_seconds)
+                return await self._answered(dial, dial.stream.result(), ring_seconds)
             if dial.final.done():
                 return self._unanswered(dial, dial.final.result(), ring_seconds)
 
             logger.warning("twilio dial got no answer nor status", extra={"call_id": dial.call_sid})
             await self._hang_up(dial.call_sid)
             return DialOutcome(CallResult.NO_ANSWER, ring_seconds)
+        except asyncio.CancelledError:
+            # A dial given up while it rings must not leave the phone ringing for no one.
+            if dial.call_sid and not answered:
+                await self._hang_up(dial.call_sid)
+            raise
         finally:
             if not answered:
                 self._dials.pop(dial.key, None)
@@ -159,10 +167,10 @@ class TwilioChannel:
             ring_timeout_s=self._ring_timeout_s,
         )
 
-    def _answered(self, dial: _Dial, stream: TwilioMediaStream, ring_seconds: float) -> DialOutcome:
+    async def _answered(
+        self, dial: _Dial, stream: TwilioMediaStream, ring_seconds: float
+    ) -> DialOutcome:
         answered_by = dial.answered_by or AnsweredBy.UNKNOWN
-        result = dial_result(CallEvent(CallEventKind.ANSWERED, dial.call_sid, answered_by))
-        assert result is not None  # an answer always decides a provisional result
 
         async def hang_up() -> None:
             await stream.close()
@@ -172,7 +180,14 @@ class TwilioChannel:
             dial.call_sid, dial.attempt_ref, dial.language, stream, answered_by, hang_up
         )
         logger.info("twilio call answered", extra={"call_id": dial.call_sid})
-        return DialOutcome(result, ring_seconds, self._session_factory(call))
+        session = self._session_factory(call)
+        if inspect.isawaitable(session):
+            session = await session
+        if session.answered_by == "machine":
+            answered_by = AnsweredBy.MACHINE
+        result = dial_result(CallEvent(CallEventKind.ANSWERED, dial.call_sid, answered_by))
+        assert result is not None  # an answer always decides a provisional result
+        return DialOutcome(result, ring_seconds, session)
 
     def _unanswered(self, dial: _Dial, event: CallEvent, ring_seconds: float) -> DialOutcome:
         result = dial_result(event) or CallResult.NO_ANSWER
