@@ -89,7 +89,7 @@ def silence_after(detector: TurnDetector, speech_s: float, hint: str, hint_at_s:
 @pytest.mark.parametrize(
     ("hint", "silence"),
     [
-        ("I can pay on Friday.", 0.36),  # known at 0.36 s, past the 0.35 s floor: ends then
+        ("I can pay on Friday.", 0.36),  # known at 0.36 s, past the 0.3 s floor: ends then
         ("Who is this?", 0.36),
         ("我下週五可以還。", 0.36),
         ("I can pay on Friday and", 0.6),  # goes on: the usual short silence
@@ -121,3 +121,8 @@ def test_a_transcript_of_earlier_speech_does_not_end_the_turn_early():
 )
 def test_what_reads_as_a_finished_sentence(text: str, finished: bool) -> None:
     assert looks_finished(text) is finished
+
+
+def test_a_finished_sentence_known_early_still_waits_the_floor():
+    detector = TurnDetector(TurnTimings())
+    assert silence_after(detector, 1.4, "I can pay on Friday.", hint_at_s=0.1) == 0.3

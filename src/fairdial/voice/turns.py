@@ -58,12 +58,12 @@ class TurnTimings:
     """Every turn-taking delay, in seconds; the defaults suit phone calls."""
 
     short_silence_s: float = 0.6  # after an answer, when its words are not known yet
-    finished_silence_s: float = 0.35  # at least this, after words that finish a sentence
+    finished_silence_s: float = 0.3  # at least this, after words that finish a sentence
     long_silence_s: float = 1.2  # while digits or an amount are read in groups
     number_burst_max_s: float = 1.6  # a group of digits read aloud is a burst at most this long
     min_speech_s: float = 0.06  # anything shorter is a click, not the start of a turn
     max_turn_s: float = 30.0  # a monologue is cut here and answered
-    partial_after_s: float = 0.25  # silence before a partial transcript is asked for
+    partial_after_s: float = 0.2  # silence before the early transcript is asked for
     # Speech over the bot this long interrupts it; with the VAD's own onset lag (about 85-90 ms
     # for Silero) output stops within 300 ms of the first word while 160 ms coughs and
     # "uh-huh"s pass.
