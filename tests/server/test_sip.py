@@ -35,8 +35,10 @@ except ImportError:
         "pjsua2-python is not installed (pip install pjsua2-python)", allow_module_level=True
     )
 
+from fairdial.server.config import BOUNDS, ServeConfigError
 from fairdial.server.sip import sip_config
-from fairdial.telephony.sip import SipError
+from fairdial.telephony.sip import CALL_TABLE_SIZE, SipError
+from fairdial.telephony.sip import channel as sip_channel
 from tests.telephony.sip_peer import baresip, free_port
 
 KEY = bytes(range(32))
@@ -52,7 +54,7 @@ class _Session:
     hung_up: bool = False
 
 
-def _server(tmp: Path, factory: Any = _Session, **sip: Any) -> Server:
+def _server(tmp: Path, factory: Any = _Session, on_inbound: Any = None, **sip: Any) -> Server:
     config = parse_config(
         {
             "http": {"host": "127.0.0.1", "port": 0},
@@ -61,7 +63,7 @@ def _server(tmp: Path, factory: Any = _Session, **sip: Any) -> Server:
         }
     )
     archive = RecordingArchive(tmp / "recordings", RecordingCipher(KEY))
-    return Server(config, session_factory=factory, archive=archive)
+    return Server(config, session_factory=factory, on_inbound=on_inbound, archive=archive)
 
 
 def _request(target: str, attempt: str = "attempt-1") -> DialRequest:
@@ -101,12 +103,14 @@ def test_the_sip_options_become_the_adapters_settings() -> None:
                 "port": 5062,
                 "rtp_port": 10000,
                 "codecs": ["PCMA", "PCMU"],
+                "max_calls": 3,
             }
         }
     ).sip
     assert options is not None
     config = sip_config(options, "from-the-environment")
     assert config.codecs == ("PCMA/8000", "PCMU/8000")
+    assert config.max_calls == 3
     assert (config.bind_host, config.public_host) == ("0.0.0.0", "203.0.113.10")
     assert (config.sip_port, config.rtp_port) == (5062, 10000)
     assert (config.registrar, config.password) == ("sip:trunk.example.net", "from-the-environment")
@@ -132,7 +136,8 @@ def test_a_served_sip_call_is_recorded_supervised_and_the_server_stops_cleanly(
             await call.hang_up()
             assert peer.wait_log(BYE_RECEIVED)
             await _until(lambda: server.supervisor.active == 0)
-            assert server.sip.active_calls == 0 and server.sip.lines_in_use == 0
+            assert server.sip.active_calls == 0
+            await _until(lambda: server.sip.lines_in_use == 0)  # once the BYE is answered
 
             await server.stop()
         assert not _pjsua_running()
@@ -207,7 +212,7 @@ def test_a_session_opened_asynchronously_is_awaited_and_a_failed_one_ends_the_ca
             with pytest.raises(RuntimeError, match="screening failed"):
                 await server.sip.dial(_request(peer.uri("borrower"), "screening-fails"))
             assert peer.wait_log(BYE_RECEIVED)  # nobody would talk on it: hung up at once
-            assert server.sip.lines_in_use == 0
+            await _until(lambda: server.sip.lines_in_use == 0)
 
             call = _call(await server.sip.dial(_request(peer.uri("borrower"), "attempt-2")))
             assert call.attempt_ref == "attempt-2"
@@ -216,18 +221,83 @@ def test_a_session_opened_asynchronously_is_awaited_and_a_failed_one_ends_the_ca
     _run(scenario)
 
 
-def test_an_inbound_sip_call_is_refused(tmp_path: Path) -> None:
+def test_the_max_calls_bound_is_what_the_sip_adapter_holds() -> None:
+    assert BOUNDS["sip.max_calls"] == (1, CALL_TABLE_SIZE)
+    reason = r"\(the calls the installed PJSUA2 holds at once, placed and received together\)"
+    with pytest.raises(ServeConfigError, match=r"sip\.max_calls: .* from 1 to 4, not 5 " + reason):
+        parse_config({"sip": {"user": "bot", "domain": "127.0.0.1", "max_calls": 5}})
+
+
+def test_stop_cancels_a_ringing_sip_dial_without_waiting_out_a_timeout(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # Were the stop to wait for a timeout rather than the call's end, the run would time out.
+    monkeypatch.setattr(sip_channel, "END_GRACE_S", 600.0)
+
+    async def scenario() -> None:
+        with baresip(tmp_path, "away", answer="manual") as peer:
+            server = _server(tmp_path)
+            await server.start()
+            assert server.sip is not None
+            dial = asyncio.create_task(server.sip.dial(_request(peer.uri("away"))))
+            assert await asyncio.to_thread(peer.wait_log, "Incoming call")
+
+            await server.stop()
+            outcome = await dial
+            assert (outcome.result, outcome.session) == (CallResult.NO_ANSWER, None)
+            assert peer.wait_log(BYE_RECEIVED)  # baresip logs a CANCEL it got the same way
+        assert not _pjsua_running()
+
+    _run(scenario)
+
+
+def test_an_inbound_sip_call_without_an_inbound_handler_is_declined(tmp_path: Path) -> None:
     async def scenario() -> None:
         with baresip(tmp_path, "caller") as peer:
             port = free_port()
             server = _server(tmp_path, port=port)
             await server.start()
             peer.command(f"/dial sip:bot@127.0.0.1:{port}\n")
-            assert peer.wait_log("500 Server Internal Error")
+            assert await asyncio.to_thread(peer.wait_log, "603 Decline")
             assert server.supervisor.active == 0
             await server.stop()
 
     _run(scenario)
+
+
+def test_an_inbound_sip_call_runs_on_the_inbound_handler_recorded_and_supervised(
+    tmp_path: Path,
+) -> None:
+    handled: list[AnsweredCall] = []
+    supervised: list[int] = []
+
+    async def scenario() -> None:
+        async def on_inbound(call: AnsweredCall) -> None:
+            handled.append(call)
+            supervised.append(server.supervisor.active)
+            frames = [await call.transport.receive() for _ in range(50)]
+            assert all(frame is not None for frame in frames)
+
+        with baresip(tmp_path, "caller") as peer:
+            port = free_port()
+            server = _server(tmp_path, on_inbound=on_inbound, port=port)
+            await server.start()
+            assert server.sip is not None
+            peer.command(f"/dial sip:bot@127.0.0.1:{port}\n")
+
+            await _until(lambda: bool(handled) and server.supervisor.active == 0, timeout_s=10)
+            assert await asyncio.to_thread(peer.wait_log, BYE_RECEIVED)  # hung up by serve
+            await _until(lambda: server.sip.lines_in_use == 0)
+            await server.stop()
+
+    _run(scenario)
+    (call,) = handled
+    assert isinstance(call.transport, RecordedTransport)
+    assert supervised == [1]
+    (recording,) = (tmp_path / "recordings").rglob("*.fdrec")
+    stereo = b"".join(decrypted_chunks(recording, RecordingCipher(KEY)))
+    caller = ulaw_decode(stereo[0::2]).astype(np.float64)
+    assert np.sqrt(np.mean(caller[-25 * 160 :] ** 2)) > 1000  # the caller's 440 Hz tone
 
 
 def test_a_registrar_that_never_answers_stops_the_start(tmp_path: Path, monkeypatch) -> None:

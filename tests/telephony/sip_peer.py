@@ -1,4 +1,5 @@
-"""SIP peers a test starts on loopback: baresip as a phone, and a tiny responder for final codes.
+"""SIP peers a test starts on loopback: baresip as a phone, and tiny responders that end every
+INVITE with a given final code or let it ring until cancelled.
 
 baresip is configured in a temp dir: one account that auto-answers (or rings forever), plays a
 tone WAV, a given WAV or echoes what it hears, and takes console commands (DTMF keys, /hangup,
@@ -85,7 +86,8 @@ class Baresip:
         """Switch the call's audio source to `wav` (8 kHz 16-bit mono), from its start."""
         self.command(f"/ausrc aufile,{wav}\n")
 
-    def wait_log(self, text: str, timeout_s: float = 5.0) -> bool:
+    def wait_log(self, text: str, timeout_s: float = 15.0) -> bool:
+        """Wait for `text` in baresip's log; generous, as a loaded CI machine starts it slowly."""
         deadline = time.monotonic() + timeout_s
         while time.monotonic() < deadline:
             if text in self.log.read_text(errors="replace"):
@@ -171,6 +173,7 @@ class StatusResponder:
         self.reason = reason
         self.registers = 0
         self.invites = 0
+        self.cancels = 0
         self._sock = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
         self._sock.bind(("127.0.0.1", 0))
         self._sock.settimeout(0.1)
@@ -202,11 +205,21 @@ class StatusResponder:
                 self.invites += 1
                 self._reply(message, peer, 100, "Trying")
                 self._reply(message, peer, 180, "Ringing", to_tag=True)
-                self._reply(message, peer, self.status, self.reason, to_tag=True)
+                self._invited(message, peer)
+            elif method == "CANCEL":
+                self.cancels += 1
+                self._reply(message, peer, 200, "OK", to_tag=True)
+                self._cancelled(message, peer)
             elif method == "REGISTER":
                 self.registers += 1
                 self._reply(message, peer, 200, "OK", to_tag=True, expires=True)
             # ACK for the final response needs no reply (RFC 3261 §17.2.1).
+
+    def _invited(self, invite: str, peer: tuple[str, int]) -> None:
+        self._reply(invite, peer, self.status, self.reason, to_tag=True)
+
+    def _cancelled(self, cancel: str, peer: tuple[str, int]) -> None:
+        """The INVITE was answered at once, so a CANCEL has nothing left to end."""
 
     def _reply(
         self,
@@ -232,6 +245,23 @@ class StatusResponder:
             lines += [f"Contact: {headers['contact']};expires=300"]
         lines += ["Content-Length: 0", "", ""]
         self._sock.sendto("\r\n".join(lines).encode(), peer)
+
+
+class RingingResponder(StatusResponder):
+    """A UAS whose every INVITE rings until it is cancelled, then ends 487 Request Terminated
+    (RFC 3261 §9.2): a phone nobody picks up, any number of calls at once."""
+
+    def __init__(self) -> None:
+        super().__init__(487, "Request Terminated")
+        self._ringing: dict[str, str] = {}  # INVITE by Call-ID, touched by the serving thread
+
+    def _invited(self, invite: str, peer: tuple[str, int]) -> None:
+        self._ringing[_headers(invite)[0]["call-id"]] = invite
+
+    def _cancelled(self, cancel: str, peer: tuple[str, int]) -> None:
+        invite = self._ringing.pop(_headers(cancel)[0]["call-id"], None)
+        if invite is not None:
+            self._reply(invite, peer, self.status, self.reason, to_tag=True)
 
 
 def _headers(request: str) -> tuple[dict[str, str], list[str]]:

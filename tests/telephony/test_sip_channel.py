@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import gc
 import os
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
@@ -19,7 +20,7 @@ from fairdial.voice.audio.g711 import ulaw_decode, ulaw_encode
 from fairdial.voice.transport import FRAME_BYTES
 
 try:
-    import pjsua2  # noqa: F401
+    import pjsua2
 except ImportError:
     if os.environ.get("FAIRDIAL_REQUIRE_SERVICES") == "1":
         raise
@@ -27,8 +28,19 @@ except ImportError:
         "pjsua2-python is not installed (pip install pjsua2-python)", allow_module_level=True
     )
 
-from fairdial.telephony.sip import SessionFactory, SipChannel, SipConfig
-from tests.telephony.sip_peer import StatusResponder, baresip
+from fairdial.telephony.sip import (
+    CALL_TABLE_SIZE,
+    NoFreeLine,
+    SessionFactory,
+    SipChannel,
+    SipConfig,
+    SipConfigError,
+    SipError,
+)
+from fairdial.telephony.sip import channel as sip_channel
+from tests.telephony.sip_peer import RingingResponder, StatusResponder, baresip
+
+BYE_RECEIVED = "session closed: Connection reset by peer"  # how baresip logs a BYE it got
 
 
 @dataclass
@@ -44,8 +56,8 @@ class _Session:
 _keep = cast(SessionFactory, _Session)
 
 
-def _request(target: str) -> DialRequest:
-    return DialRequest("attempt-1", "acct-1", target, "en", datetime(2025, 3, 4, 15, 0, tzinfo=UTC))
+def _request(target: str, attempt: str = "attempt-1") -> DialRequest:
+    return DialRequest(attempt, "acct-1", target, "en", datetime(2025, 3, 4, 15, 0, tzinfo=UTC))
 
 
 def _config(**overrides: object) -> SipConfig:
@@ -239,3 +251,187 @@ def test_refer_hands_the_borrower_to_an_agent(tmp_path: Path) -> None:
                 assert channel.active_calls == 0
 
     _run(scenario)
+
+
+async def _until(condition: Callable[[], bool], timeout_s: float = 5.0) -> None:
+    async with asyncio.timeout(timeout_s):
+        while not condition():
+            await asyncio.sleep(0.02)
+
+
+def _ringing(events: list[CallEvent]) -> int:
+    return sum(event.kind is CallEventKind.RINGING for event in events)
+
+
+def _pjsua2_objects_left() -> list[str]:
+    """PJSUA2 objects still alive once the library is gone: freed later, they crash the process."""
+    kinds = (pjsua2.Endpoint, pjsua2.Account, pjsua2.Call, pjsua2.AudioMediaPort)
+    return [type(o).__name__ for o in gc.get_objects() if isinstance(o, kinds)]
+
+
+def test_max_calls_outside_what_pjsua_holds_is_refused() -> None:
+    with pytest.raises(SipConfigError, match=f"max_calls must be from 1 to {CALL_TABLE_SIZE}"):
+        _config(max_calls=CALL_TABLE_SIZE + 1)
+    with pytest.raises(SipConfigError, match="not 0"):
+        _config(max_calls=0)
+
+
+def test_a_dial_beyond_max_calls_is_refused_here_and_never_reads_as_a_dead_number() -> None:
+    events: list[CallEvent] = []
+
+    async def scenario() -> None:
+        with RingingResponder() as phone:
+            config = _config(max_calls=2)
+            async with SipChannel(config, session_factory=_keep, on_event=events.append) as channel:
+                ringing = [
+                    asyncio.create_task(channel.dial(_request(phone.uri(f"+1555010{n}"))))
+                    for n in range(2)
+                ]
+                await _until(lambda: _ringing(events) == 2)
+                assert channel.lines_in_use == 2
+
+                with pytest.raises(NoFreeLine, match="all 2 calls"):
+                    await channel.dial(_request(phone.uri("+15550109")))
+                assert phone.invites == 2  # refused before any INVITE went out
+
+                # Hanging up frees a line, once PJSUA freed its slot, for a dial that waits.
+                waiting = asyncio.create_task(channel.wait_for_line())
+                await asyncio.sleep(0.1)
+                assert not waiting.done()
+                await channel.hang_up(events[0].call_id)
+                await waiting
+                assert channel.lines_in_use == 1
+                (ended,), still_ringing = await asyncio.wait(
+                    ringing, return_when=asyncio.FIRST_COMPLETED
+                )
+                assert ended.result().result is CallResult.NO_ANSWER
+
+                third = asyncio.create_task(channel.dial(_request(phone.uri("+15550102"))))
+                await _until(lambda: _ringing(events) == 3)
+                assert phone.invites == 3
+            for dial in [*still_ringing, third]:
+                assert (await dial).result is CallResult.NO_ANSWER  # close cancelled it
+            await _until(lambda: phone.cancels == 3)
+
+    _run(scenario)
+    assert _pjsua2_objects_left() == []  # not even in the NoFreeLine's traceback
+
+
+def test_max_calls_beyond_what_this_pjsua_build_holds_stops_the_start() -> None:
+    """PJSUA would quietly hold a larger maxCalls down to its PJSUA_MAX_CALLS; the channel asks
+    PJSUA how many it holds and refuses to start on a promise it cannot keep."""
+    config = _config()
+    object.__setattr__(config, "max_calls", CALL_TABLE_SIZE + 1)  # past the check, to PJSUA
+
+    async def scenario() -> None:
+        channel = SipChannel(config, session_factory=_keep)
+        message = f"max_calls is {CALL_TABLE_SIZE + 1}, but this PJSUA2 build holds at most"
+        with pytest.raises(SipError, match=f"{message} {CALL_TABLE_SIZE} calls"):
+            await channel.start()
+
+    _run(scenario)
+    assert _pjsua2_objects_left() == []  # not even in the error's traceback
+
+
+def test_hanging_up_a_ringing_dial_cancels_it_without_waiting_out_a_timeout(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # Were the hang-up to wait for a timeout rather than the call's end, the run would time out.
+    monkeypatch.setattr(sip_channel, "END_GRACE_S", 600.0)
+    events: list[CallEvent] = []
+
+    async def scenario() -> None:
+        with baresip(tmp_path, "away", answer="manual") as peer:
+            async with SipChannel(
+                _config(), session_factory=_keep, on_event=events.append
+            ) as channel:
+                dial = asyncio.create_task(channel.dial(_request(peer.uri("away"))))
+                await _until(lambda: _ringing(events) == 1)
+
+                await channel.hang_up(events[0].call_id)
+                assert dial.done()
+                outcome = dial.result()
+                assert (outcome.result, outcome.session) == (CallResult.NO_ANSWER, None)
+                assert channel.active_calls == 0
+                await _until(lambda: channel.lines_in_use == 0)  # once the 487 is in
+
+    _run(scenario)
+    assert [event.kind for event in events] == [CallEventKind.RINGING, CallEventKind.CANCELED]
+
+
+def test_cancelling_a_ringing_dial_sends_cancel_and_frees_its_line() -> None:
+    events: list[CallEvent] = []
+
+    async def scenario() -> None:
+        with RingingResponder() as phone:
+            config = _config(max_calls=1)
+            async with SipChannel(config, session_factory=_keep, on_event=events.append) as channel:
+                dial = asyncio.create_task(channel.dial(_request(phone.uri("+15550100"))))
+                await _until(lambda: _ringing(events) == 1)
+
+                dial.cancel()
+                with pytest.raises(asyncio.CancelledError):
+                    await dial
+                assert channel.active_calls == 0  # PJSUA ends the call as the CANCEL goes
+                await _until(lambda: phone.cancels == 1 and channel.lines_in_use == 0)
+
+    _run(scenario)
+    assert [event.kind for event in events] == [CallEventKind.RINGING, CallEventKind.CANCELED]
+
+
+def test_an_inbound_call_runs_the_handler_and_is_hung_up_when_it_returns(tmp_path: Path) -> None:
+    events: list[CallEvent] = []
+    handled: list[AnsweredCall] = []
+
+    async def scenario() -> None:
+        async def on_inbound(call: AnsweredCall) -> None:
+            handled.append(call)
+            heard = await _receive(call, 50)
+            assert _rms(heard[-25:]) > 1000  # the caller's 440 Hz WAV
+
+        with baresip(tmp_path, "caller") as peer:
+            async with SipChannel(
+                _config(), session_factory=_keep, on_event=events.append, on_inbound=on_inbound
+            ) as channel:
+                peer.command(f"/dial sip:bot@{channel.local_address}\n")
+                await _until(lambda: bool(handled) and channel.active_calls == 0, timeout_s=10)
+                assert await asyncio.to_thread(peer.wait_log, BYE_RECEIVED)
+                await _until(lambda: channel.lines_in_use == 0)
+
+    _run(scenario)
+    (call,) = handled
+    assert call.attempt_ref == call.call_id  # a received call has no attempt of its own
+    assert call.transport.closed
+    assert [event.kind for event in events] == [CallEventKind.ANSWERED, CallEventKind.COMPLETED]
+
+
+def test_an_inbound_call_without_a_handler_is_declined(tmp_path: Path) -> None:
+    async def scenario() -> None:
+        with baresip(tmp_path, "caller") as peer:
+            async with SipChannel(_config(), session_factory=_keep) as channel:
+                peer.command(f"/dial sip:bot@{channel.local_address}\n")
+                assert await asyncio.to_thread(peer.wait_log, "603 Decline")
+                assert channel.active_calls == 0
+
+    _run(scenario)
+    assert "500" not in (tmp_path / "baresip.log").read_text(errors="replace")
+
+
+def test_an_inbound_call_without_a_free_line_is_busy(tmp_path: Path) -> None:
+    handled: list[AnsweredCall] = []
+
+    async def on_inbound(call: AnsweredCall) -> None:
+        handled.append(call)
+
+    async def scenario() -> None:
+        with baresip(tmp_path, "borrower") as peer:
+            config = _config(max_calls=1)
+            async with SipChannel(config, session_factory=_keep, on_inbound=on_inbound) as channel:
+                call = _session(await channel.dial(_request(peer.uri("borrower"))))
+                peer.command(f"/dial sip:bot@{channel.local_address}\n")
+                assert await asyncio.to_thread(peer.wait_log, "486 Busy Here")
+                assert await call.transport.receive() is not None  # the call up is untouched
+                assert channel.lines_in_use == 1
+
+    _run(scenario)
+    assert handled == []

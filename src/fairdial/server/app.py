@@ -43,8 +43,8 @@ class Server:
     """Everything `fairdial serve` runs, from one `ServeConfig`.
 
     `session_factory` turns an answered Twilio or SIP call into the dialler's session (SIP
-    needs one); `on_inbound` runs a call Asterisk connects over AudioSocket. Without one, such
-    calls are refused.
+    needs one); `on_inbound` runs a call Asterisk connects over AudioSocket and an inbound SIP
+    call alike. Without one, such calls are refused (SIP: 603 Decline).
     """
 
     def __init__(
@@ -154,8 +154,8 @@ class Server:
             raise RuntimeError("sip calls need a session factory, and serve was given none")
         channel = LineLimitedSipChannel(
             sip_config(options, self.config.sip_password()),
-            max_calls=options.max_calls,
             session_factory=self._answered,
+            on_inbound=self._run_inbound if self._on_inbound is not None else None,
         )
         await channel.start()
         return channel
@@ -226,5 +226,10 @@ class Server:
         call = AnsweredCall(
             audio.call_id, audio.call_id, "", audio, AnsweredBy.UNKNOWN, audio.close
         )
+        await self._run_inbound(call)
+
+    async def _run_inbound(self, call: AnsweredCall) -> None:
+        """Run an inbound call, AudioSocket or SIP, on the handler: recorded and supervised."""
+        assert self._on_inbound is not None
         call = self._recorded(call)
         await self.supervisor.run(call.call_id, self._on_inbound(call), call.hang_up)

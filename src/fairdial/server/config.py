@@ -183,9 +183,14 @@ BOUNDS: dict[str, tuple[int, int | None]] = {
     "audiosocket.port": (0, 65_535),
     "sip.port": (0, 65_535),
     "sip.rtp_port": (0, 65_534),
-    "sip.max_calls": (1, 4),  # PJSUA's call table holds 4 calls as the adapter creates it
+    # CALL_TABLE_SIZE of fairdial.telephony.sip.config, written out: importing it needs PJSUA2.
+    "sip.max_calls": (1, 4),
     "twilio.ring_timeout_s": (1, 600),  # Twilio's Timeout: a positive integer, at most 600
     "transfer.callback_after_min": (1, None),
+}
+# Why a bound is what it is, where the number alone would not say.
+BOUND_REASONS: dict[str, str] = {
+    "sip.max_calls": "the calls the installed PJSUA2 holds at once, placed and received together",
 }
 
 
@@ -280,5 +285,6 @@ def _whole(dotted: str, value: Any) -> int:
         raise ServeConfigError(f"{dotted}: must be a whole number >= {low}, not {value!r}")
     if value < low or (high is not None and value > high):
         span = f">= {low}" if high is None else f"from {low} to {high}"
-        raise ServeConfigError(f"{dotted}: must be a whole number {span}, not {value}")
+        reason = f" ({BOUND_REASONS[dotted]})" if dotted in BOUND_REASONS else ""
+        raise ServeConfigError(f"{dotted}: must be a whole number {span}, not {value}{reason}")
     return value

@@ -1,4 +1,4 @@
-"""One outbound SIP call inside PJSUA2, reporting its progress to the event loop.
+"""One SIP call inside PJSUA2, placed or received, reporting its progress to the event loop.
 
 Every method here runs on PJSUA2's thread (see `endpoint`). Keys arrive twice over: PJSUA2 hands
 every RFC 4733 packet to `onDtmfEvent`, then calls `onDtmfDigit` whenever PJMEDIA takes a packet
@@ -47,12 +47,17 @@ class CallWatcher:
 
 
 class SipCall(pj.Call):
-    """An INVITE we sent; `release` is called (later, on the same thread) once it ended."""
+    """An INVITE we sent, or one received (`pj_call_id`, PJSUA's index of it); `release` is
+    called (later, on the same thread) once it ended."""
 
     def __init__(
-        self, account: pj.Account, watcher: CallWatcher, release: Callable[[SipCall], None]
+        self,
+        account: pj.Account,
+        watcher: CallWatcher,
+        release: Callable[[SipCall], None],
+        pj_call_id: int = pj.PJSUA_INVALID_ID,
     ) -> None:
-        super().__init__(account)
+        super().__init__(account, pj_call_id)
         self.watcher = watcher
         self.canceled = False  # we withdrew it before an answer
         self._release = release

@@ -5,12 +5,22 @@ objects run PJSIP code when Python frees them. So one worker thread creates, dri
 (`libHandleEvents`), calls and frees everything PJSUA2; asyncio code hands it work through
 `submit` and gets results back as futures. PJSUA2's callbacks for SIP run on that thread too;
 only the media clock thread (frames) and the RTP thread (RFC 4733 digits) call in from elsewhere.
+
+Every inbound INVITE goes to the `on_incoming_call` the endpoint is given: PJSUA2 answers one
+that nobody takes up with 500 Server Internal Error, which tells the caller nothing true.
+
+PJSUA holds `max_calls` calls at once, placed and received together. A call we hang up leaves
+its slot only once the CANCEL or BYE is answered, though PJSUA2 reports it ended at once and
+says nothing afterwards; so the thread reads PJSUA's own count after each round of work and
+reports every change, before any result of later work reaches the event loop.
 """
 
 from __future__ import annotations
 
 import asyncio
 import concurrent.futures
+import ctypes
+import importlib
 import logging
 import queue
 import threading
@@ -27,6 +37,8 @@ from fairdial.telephony.sip.config import SipConfig
 logger = logging.getLogger("fairdial.telephony")
 
 T = TypeVar("T")
+IncomingCallHandler = Callable[[int], None]
+CallsHeldHandler = Callable[[int], None]
 POLL_MS = 10  # how long one libHandleEvents round may block before queued work runs
 CLOCK_RATE = 8000  # run the conference bridge at the line's rate: no resampling anywhere
 
@@ -35,12 +47,52 @@ class SipError(Exception):
     """PJSIP refused an operation, or the account could not be set up."""
 
 
-class _Account(pj.Account):
-    """Reports registration results (RFC 3261 §10.3) to whoever waits for them."""
+class NoFreeLine(SipError):
+    """Every line of the user agent is taken, so no INVITE was sent.
+
+    A local shortage, not an answer from the network: it says nothing about the number dialled.
+    """
+
+    def __init__(self, max_calls: int) -> None:
+        super().__init__(f"no free SIP line: all {max_calls} calls the user agent holds are up")
+        self.max_calls = max_calls
+
+
+class _CallTable:
+    """PJSUA's call table as PJSUA itself counts it, through two functions of its C API that
+    pjsua2 does not wrap (pjsua_call_get_count, pjsua_call_get_max_count)."""
 
     def __init__(self) -> None:
+        try:
+            library = ctypes.CDLL(importlib.import_module("pjsua2._pjsua2").__file__)
+            self._held = library.pjsua_call_get_count
+            self._size = library.pjsua_call_get_max_count
+        except (ImportError, OSError, AttributeError) as error:
+            raise SipError("this PJSUA2 build does not export pjsua_call_get_count") from error
+        for function in (self._held, self._size):
+            function.argtypes = []
+            function.restype = ctypes.c_uint
+
+    def held(self) -> int:
+        """Calls in the table, including those whose CANCEL or BYE is not answered yet."""
+        return int(self._held())
+
+    def size(self) -> int:
+        """How many calls the table holds, once the library is initialised."""
+        return int(self._size())
+
+
+class _Account(pj.Account):
+    """Reports registration results (RFC 3261 §10.3) to whoever waits for them, and hands
+    inbound INVITEs on by PJSUA call index."""
+
+    def __init__(self, on_incoming_call: IncomingCallHandler) -> None:
         super().__init__()
         self.registered: concurrent.futures.Future[int] = concurrent.futures.Future()
+        self._on_incoming_call = on_incoming_call
+
+    def onIncomingCall(self, prm: Any) -> None:
+        self._on_incoming_call(prm.callId)
 
     def onRegState(self, prm: Any) -> None:
         if self.registered.done():
@@ -52,10 +104,26 @@ class _Account(pj.Account):
 
 
 class SipEndpoint:
-    """Owns PJSUA2: start it, `submit` work to its thread, `close` it once."""
+    """Owns PJSUA2: start it, `submit` work to its thread, `close` it once.
 
-    def __init__(self, config: SipConfig) -> None:
+    `on_incoming_call` runs on PJSUA2's thread with the PJSUA call index of each inbound INVITE;
+    it must create a `pj.Call` for that index and answer or reject it before returning.
+    `on_calls_held` runs on that thread too, with the number of calls PJSUA holds, each time it
+    changed.
+    """
+
+    def __init__(
+        self,
+        config: SipConfig,
+        on_incoming_call: IncomingCallHandler,
+        on_calls_held: CallsHeldHandler,
+    ) -> None:
         self.config = config
+        self._on_incoming_call = on_incoming_call
+        self._on_calls_held = on_calls_held
+        self._call_table: _CallTable | None = None
+        self._calls_held = 0
+        self._closed = False
         self.account: pj.Account | None = None
         self.local_address = ""
         self._work: queue.SimpleQueue[Callable[[], None] | None] = queue.SimpleQueue()
@@ -87,14 +155,22 @@ class SipEndpoint:
         logger.info("sip account registered")
 
     def submit(self, work: Callable[[], T]) -> asyncio.Future[T]:
-        """Run `work` on the PJSUA2 thread; its PJSIP errors come back as SipError."""
+        """Run `work` on the PJSUA2 thread; its PJSIP errors come back as SipError.
+
+        Work cancelled before the thread reaches it does not run; once `close` began, none does.
+        """
         future: concurrent.futures.Future[T] = concurrent.futures.Future()
+        if self._closed:
+            future.set_exception(SipError("the SIP user agent is stopped"))
+            return asyncio.wrap_future(future)
 
         def run() -> None:
+            if not future.set_running_or_notify_cancel():
+                return
             try:
                 future.set_result(work())
             except pj.Error as error:
-                future.set_exception(SipError(f"{error.title}: {error.reason}"))
+                future.set_exception(_sip_error(error))
             except Exception as error:  # handed to the caller, never lost on this thread
                 future.set_exception(error)
 
@@ -115,6 +191,7 @@ class SipEndpoint:
     async def close(self) -> None:
         if self._thread is None:
             return
+        self._closed = True
         self._work.put(None)
         await asyncio.to_thread(self._thread.join)
         self._thread = None
@@ -122,9 +199,12 @@ class SipEndpoint:
     def _run(self, started: concurrent.futures.Future[None]) -> None:
         try:
             self._create()
-        except pj.Error as error:
-            started.set_exception(SipError(f"{error.title}: {error.reason}"))
+            self._check_call_table()
+        except (pj.Error, SipError) as error:
+            # Gone before `start` hears of it: PJSUA is one per process, the next may follow.
+            # No PJSUA2 object may outlive it in a traceback, hence no frame of `_create` here.
             self._destroy()
+            started.set_exception(error if isinstance(error, SipError) else _sip_error(error))
             return
         started.set_result(None)
 
@@ -132,6 +212,7 @@ class SipEndpoint:
             self._endpoint_handle_events()
             while self._after_poll:
                 self._after_poll.pop(0)()
+            self._report_calls_held()
             if not self._drain():
                 break
         self._destroy()
@@ -150,6 +231,14 @@ class SipEndpoint:
             if work is None:
                 return False
             work()
+            self._report_calls_held()
+
+    def _report_calls_held(self) -> None:
+        assert self._call_table is not None
+        held = self._call_table.held()
+        if held != self._calls_held:
+            self._calls_held = held
+            self._on_calls_held(held)
 
     def _create(self) -> None:
         endpoint = pj.Endpoint()
@@ -158,6 +247,7 @@ class SipEndpoint:
 
         config = pj.EpConfig()
         config.uaConfig.threadCnt = 0  # SIP events run in `_run`'s libHandleEvents
+        config.uaConfig.maxCalls = self.config.max_calls
         config.uaConfig.mainThreadOnly = False
         config.medConfig.clockRate = CLOCK_RATE
         config.medConfig.sndClockRate = CLOCK_RATE
@@ -180,10 +270,19 @@ class SipEndpoint:
         endpoint.audDevManager().setNullDev()
         self._keep_codecs(endpoint)
 
-        account = _Account()
+        account = _Account(self._on_incoming_call)
         account.create(self._account_config())
         self.account = account
         logger.info("sip endpoint started", extra={"sip_address": self.local_address})
+
+    def _check_call_table(self) -> None:
+        """PJSUA quietly holds maxCalls down to PJSUA_MAX_CALLS, fixed when it was compiled."""
+        self._call_table = table = _CallTable()
+        if table.size() < self.config.max_calls:
+            raise SipError(
+                f"max_calls is {self.config.max_calls}, but this PJSUA2 build holds at most"
+                f" {table.size()} calls at once"
+            )
 
     def _keep_codecs(self, endpoint: pj.Endpoint) -> None:
         # Priority 0 disables a codec, so the SDP offer carries G.711 and telephone-event only.
@@ -228,3 +327,7 @@ class SipEndpoint:
             self._endpoint.libDestroy()
             self._endpoint = None
         logger.info("sip endpoint stopped")
+
+
+def _sip_error(error: pj.Error) -> SipError:
+    return SipError(f"{error.title}: {error.reason}")
