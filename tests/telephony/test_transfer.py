@@ -5,6 +5,7 @@ from urllib.parse import parse_qsl
 
 import pytest
 from starlette.requests import Request
+from starlette.responses import JSONResponse
 
 from fairdial.store import open_store
 from fairdial.store.models import Account, Borrower, Escalation
@@ -18,7 +19,12 @@ from fairdial.telephony.transfer import (
     dial_twiml,
 )
 from fairdial.telephony.twilio import TwilioCredentials, TwilioRestClient
-from tests.telephony.fake_twilio_rest import ACCOUNT_SID, AUTH_TOKEN, FakeTwilioRest
+from tests.telephony.fake_twilio_rest import (
+    ACCOUNT_SID,
+    AUTH_TOKEN,
+    DroppingFront,
+    FakeTwilioRest,
+)
 from tests.telephony.servers import serving
 
 NOW = datetime(2026, 3, 2, 15, tzinfo=UTC)  # 10:00 in New York, 23:00 in Taipei
@@ -89,13 +95,91 @@ def test_a_warm_transfer_briefs_the_agent_then_joins_the_borrower() -> None:
     with_twilio(scenario)
 
 
-def test_a_transfer_of_an_ended_call_is_refused() -> None:
+def test_a_call_that_ended_before_its_transfer_is_no_failure() -> None:
     async def scenario(fake, transfer, call_sid):  # type: ignore[no-untyped-def]
         fake.calls[call_sid].status = "completed"
-        with pytest.raises(TransferError, match="21220"):
-            await transfer.cold(call_sid, AGENT)
+        assert await transfer.cold(call_sid, AGENT) is False
+
+        desk = TransferDesk(AgentPool((AGENT,)), transfer, warm=False)
+        handed = await desk.hand_off(
+            call_sid, language="en-US", summary="s", reason="request_human", now=NOW
+        )
+        assert (handed.kind, handed.agent) == ("ended", AGENT)
 
     with_twilio(scenario)
+
+
+def test_a_warm_transfer_to_a_borrower_who_hung_up_withdraws_the_agent_call() -> None:
+    async def scenario(fake, transfer, call_sid):  # type: ignore[no-untyped-def]
+        fake.calls[call_sid].status = "completed"
+        assert await transfer.warm(call_sid, AGENT, "summary", "en-US") is False
+
+        agent_leg = await fake.placed.get()
+        assert agent_leg.field("To") == AGENT.target
+        assert [sid for sid, _ in fake.updates] == [call_sid, agent_leg.sid]
+        assert fake.updates[1][1] == {"Status": "completed"}
+        assert fake.calls[agent_leg.sid].status == "completed"
+
+    with_twilio(scenario)
+
+
+def test_a_refused_warm_transfer_withdraws_the_agent_call() -> None:
+    async def scenario(fake, transfer, call_sid):  # type: ignore[no-untyped-def]
+        with pytest.raises(TransferError, match=r"refused the transfer.*code 20404"):
+            await transfer.warm("CA-no-such-call", AGENT, "summary", "en-US")
+
+        agent_leg = await fake.placed.get()
+        assert fake.updates[-1] == (agent_leg.sid, {"Status": "completed"})
+
+    with_twilio(scenario)
+
+
+@dataclass
+class LookupFailingFake(UpdateRecordingFake):
+    """Places the call, answers 500, and cannot list calls: the placement stays unknown."""
+
+    async def list_calls(self, request: Request):  # type: ignore[no-untyped-def]
+        return JSONResponse({"code": 20500, "message": "Internal Server Error"}, status_code=500)
+
+
+def test_an_agent_call_of_unknown_placement_is_not_placed_again() -> None:
+    async def scenario() -> None:
+        fake = LookupFailingFake()
+        async with serving(fake.app()) as url:
+            rest = TwilioRestClient(TwilioCredentials(ACCOUNT_SID, AUTH_TOKEN), base_url=url)
+            transfer = TwilioTransfer(rest, from_number="+15005550009", base_url=url)
+            fake.fail_after_placing = 1
+            try:
+                with pytest.raises(TransferError, match="may have been placed"):
+                    await transfer.warm("CA-borrower", AGENT, "summary", "en-US")
+            finally:
+                await rest.aclose()
+
+        assert [call.field("To") for call in fake.calls.values()] == [AGENT.target]
+        assert fake.updates == []  # the borrower stays with the bot
+
+    asyncio.run(asyncio.wait_for(scenario(), 10))
+
+
+def test_a_transfer_whose_answer_is_lost_is_not_sent_again() -> None:
+    async def scenario() -> None:
+        fake = UpdateRecordingFake()
+        async with serving(fake.app()) as url:
+            front = DroppingFront(url, ["drop_after"])
+            async with front.serving() as front_url:
+                rest = TwilioRestClient(TwilioCredentials(ACCOUNT_SID, AUTH_TOKEN), base_url=url)
+                call_sid = await rest.create_call(to="+15005550006", from_="+1", twiml="<x/>")
+                fake.calls[call_sid].status = "in-progress"
+                transfer = TwilioTransfer(rest, from_number="+15005550009", base_url=front_url)
+                try:
+                    with pytest.raises(TransferError, match="may have happened"):
+                        await transfer.cold(call_sid, AGENT)
+                finally:
+                    await rest.aclose()
+
+        assert len(fake.updates) == 1 and len(front.requests) == 1
+
+    asyncio.run(asyncio.wait_for(scenario(), 10))
 
 
 def test_sip_uses_refer_and_refuses_warm_transfer() -> None:

@@ -1,4 +1,5 @@
 import asyncio
+import logging
 import re
 from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import asynccontextmanager
@@ -8,6 +9,8 @@ from urllib.parse import urlencode
 
 import httpx
 import pytest
+from starlette.requests import Request
+from starlette.responses import JSONResponse
 from websockets.exceptions import ConnectionClosed
 
 from fairdial.telephony.base import CallResult, DialRequest
@@ -73,14 +76,19 @@ class World:
 
 
 @asynccontextmanager
-async def twilio_world(ring_timeout_s: int = 2) -> AsyncIterator[World]:
-    fake = FakeTwilioRest()
+async def twilio_world(
+    ring_timeout_s: int = 2, fake: FakeTwilioRest | None = None, failing_sessions: bool = False
+) -> AsyncIterator[World]:
+    """A channel, its web app on loopback and a Twilio fake; `failing_sessions` break answers."""
+    fake = fake or FakeTwilioRest()
     channel_socket = bound_socket()
     async with serving(fake.app()) as rest_url:
         rest = TwilioRestClient(TwilioCredentials(ACCOUNT_SID, AUTH_TOKEN), base_url=rest_url)
         sessions: list[RecordingSession] = []
 
         def build_session(call: AnsweredCall) -> RecordingSession:
+            if failing_sessions:
+                raise RuntimeError("the voice pipeline could not start")
             sessions.append(RecordingSession(call))
             return sessions[-1]
 
@@ -224,3 +232,139 @@ def test_a_stream_for_no_pending_dial_is_closed() -> None:
                 await peer.next_message()
 
     run(scenario)
+
+
+@dataclass
+class LostCreateFake(FakeTwilioRest):
+    """Places the first call but answers 500, and cannot list calls: its placement is unknown."""
+
+    fail_after_placing: int = 1
+    looked_up: asyncio.Event = field(default_factory=asyncio.Event)
+
+    async def list_calls(self, request: Request) -> JSONResponse:
+        self.looked_up.set()
+        return JSONResponse({"code": 20500, "message": "Internal Server Error"}, status_code=500)
+
+
+@dataclass
+class RefusingFake(FakeTwilioRest):
+    """Refuses every call as Twilio refuses a destination the account may not call."""
+
+    async def create(self, request: Request) -> JSONResponse:
+        message = "Account not allowed to call +15005550006"
+        return JSONResponse({"code": 21215, "message": message}, status_code=400)
+
+
+def test_a_call_of_unknown_placement_is_named_by_its_late_status_callback() -> None:
+    async def scenario() -> None:
+        fake = LostCreateFake()
+        async with twilio_world(fake=fake) as world:
+            dialling = asyncio.create_task(world.channel.dial(request()))
+            call = await fake.placed.get()
+            await fake.looked_up.wait()  # answered 500, then looked up in vain
+
+            assert await world.status(call, "ringing") == 204
+            assert await world.status(call, "busy") == 204
+            outcome = await dialling
+
+            assert outcome.result is CallResult.BUSY
+            assert list(world.fake.calls) == [call.sid]
+            assert world.channel.pending_dials == 0
+
+    run(scenario)
+
+
+def test_an_answered_call_of_unknown_placement_is_named_by_its_stream() -> None:
+    async def scenario() -> None:
+        async with twilio_world(fake=LostCreateFake()) as world:
+            dialling = asyncio.create_task(world.channel.dial(request()))
+            call = await world.fake.placed.get()
+            peer = await world.stream(call)
+            outcome = await dialling
+
+            assert outcome.result is CallResult.CONVERSATION
+            answered = world.sessions[0].call
+            assert answered.call_id == call.sid
+            await answered.hang_up()
+            assert world.fake.hang_ups == [call.sid]
+            with pytest.raises(ConnectionClosed):
+                await peer.next_message()
+
+    run(scenario)
+
+
+def test_a_call_of_unknown_placement_that_never_reports_ends_unknown() -> None:
+    async def scenario() -> None:
+        async with twilio_world(ring_timeout_s=1, fake=LostCreateFake()) as world:
+            outcome = await world.channel.dial(request())
+
+            assert outcome.result is CallResult.UNKNOWN
+            assert outcome.session is None
+            assert len(world.fake.calls) == 1  # placed once, never again
+            assert world.fake.hang_ups == []  # no call sid to hang up, and none guessed
+            assert world.channel.pending_dials == 0
+
+            late = next(iter(world.fake.calls.values()))
+            assert await world.status(late, "completed") == 204  # heard, and ignored
+
+    run(scenario)
+
+
+def test_a_dial_with_twilio_out_of_reach_is_not_placed() -> None:
+    async def scenario() -> None:
+        closed = bound_socket()  # bound, never listening: every connection is refused
+        credentials = TwilioCredentials(ACCOUNT_SID, AUTH_TOKEN)
+        rest = TwilioRestClient(credentials, base_url=base_url(closed), attempts=2, sleep=no_pause)
+        channel = TwilioChannel(
+            rest,
+            from_number=FROM,
+            public_url="https://bot.example.org",
+            session_factory=RecordingSession,  # type: ignore[arg-type]
+        )
+        outcome = await channel.dial(request())
+        await rest.aclose()
+        closed.close()
+
+        assert (outcome.result, outcome.ring_seconds) == (CallResult.NOT_PLACED, 0.0)
+        assert channel.pending_dials == 0
+
+    run(scenario)
+
+
+def test_a_call_twilio_refuses_is_not_placed_and_its_number_not_logged(
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    async def scenario() -> None:
+        async with twilio_world(fake=RefusingFake()) as world:
+            outcome = await world.channel.dial(request())
+            assert outcome.result is CallResult.NOT_PLACED
+            assert world.fake.calls == {}
+
+    with caplog.at_level(logging.INFO, logger="fairdial.telephony"):
+        run(scenario)
+    assert "code 21215" in caplog.text
+    assert "5550006" not in caplog.text
+
+
+def test_a_session_that_cannot_start_hangs_the_call_up_at_once() -> None:
+    async def scenario() -> None:
+        async with twilio_world(failing_sessions=True) as world:
+            dialling = asyncio.create_task(world.channel.dial(request()))
+            call = await world.fake.placed.get()
+            await world.status(call, "in-progress", AnsweredBy="human")
+            peer = await world.stream(call)
+            with pytest.raises(RuntimeError, match="voice pipeline"):
+                await dialling
+
+            assert world.fake.hang_ups == [call.sid]
+            assert world.fake.calls[call.sid].status == "completed"
+            with pytest.raises(ConnectionClosed):
+                await peer.next_message()
+            await asyncio.sleep(0.05)
+            assert world.channel.pending_dials == 0
+
+    run(scenario)
+
+
+async def no_pause(seconds: float) -> None:
+    """The REST client's wait between connection attempts, skipped."""

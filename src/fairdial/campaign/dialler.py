@@ -5,6 +5,10 @@ seconds: each line keeps its own clock and advances it by each call's length. Wi
 carrier the lines share the machine's clock and sleep until an account may be called. Either
 way an account's next attempt is never planned earlier than its previous one ended, so each
 account's history stays in order whichever line calls it.
+
+A dial or a conversation that fails is an attempt like any other: it is recorded and the line
+goes on. When the channel cannot say the call never left, the attempt is `UNKNOWN`, counted as
+placed and not tried again that day, since the borrower's phone may have rung.
 """
 
 from __future__ import annotations
@@ -27,11 +31,18 @@ from fairdial.conversation.engine import converse
 from fairdial.conversation.outcome import ConversationOutcome
 from fairdial.dispositions import Disposition
 from fairdial.policy import Decision
-from fairdial.telephony.base import CallResult, CallSession, Channel, DialRequest
+from fairdial.telephony.base import CallResult, CallSession, Channel, DialOutcome, DialRequest
 
 log = logging.getLogger("fairdial.campaign")
 
-RETRYABLE = {CallResult.NO_ANSWER, CallResult.BUSY, CallResult.VOICEMAIL, CallResult.MESSAGE_LEFT}
+RETRYABLE = {
+    CallResult.NO_ANSWER,
+    CallResult.BUSY,
+    CallResult.VOICEMAIL,
+    CallResult.MESSAGE_LEFT,
+    CallResult.NOT_PLACED,
+}
+# Any other result without a session is recorded as unanswered: nobody spoke with the bot.
 NO_SESSION_DISPOSITIONS = {
     CallResult.NO_ANSWER: Disposition.NO_ANSWER,
     CallResult.BUSY: Disposition.BUSY,
@@ -239,12 +250,10 @@ class Dialler:
         self, request: DialRequest, record: AttemptRecord, line: LineClock, stats: DayStats
     ) -> None:
         """Dial, hold the conversation if someone or something answers, and fill in `record`."""
-        target = record.target
-        try:
-            dialled = await self._channel.dial(request)
-        except asyncio.CancelledError:
-            _cut_short(record, None, line)
-            raise
+        dialled = await self._dial(request, record, line)
+        if dialled is None:
+            return
+
         answered_at = request.at + timedelta(seconds=dialled.ring_seconds)
         record.result = dialled.result
         record.ended_at = answered_at
@@ -253,7 +262,41 @@ class Dialler:
             return
 
         stats.connects += 1
-        session = dialled.session
+        await self._converse(dialled.session, request, record, answered_at, line)
+        if record.result is CallResult.CONVERSATION:
+            stats.conversations += 1
+
+    async def _dial(
+        self, request: DialRequest, record: AttemptRecord, line: LineClock
+    ) -> DialOutcome | None:
+        """The channel's outcome; None when the dial raised, with `record` filled in for it."""
+        try:
+            return await self._channel.dial(request)
+        except asyncio.CancelledError:
+            _cut_short(record, None, line)
+            raise
+        except Exception as error:
+            # The class only: an error's message may quote the number dialled.
+            log.error(
+                "dial failed, outcome unknown: %s",
+                type(error).__name__,
+                extra={"attempt": request.attempt_ref},
+            )
+            record.result = CallResult.UNKNOWN
+            record.disposition = Disposition.NO_ANSWER
+            record.ended_at = line.now()
+            return None
+
+    async def _converse(
+        self,
+        session: CallSession,
+        request: DialRequest,
+        record: AttemptRecord,
+        answered_at: datetime,
+        line: LineClock,
+    ) -> None:
+        """Hold the conversation and record what came of it, or how far it got if it failed."""
+        target = record.target
         try:
             outcome = await converse(session, target.facts)
         except asyncio.CancelledError:
@@ -263,12 +306,23 @@ class Dialler:
             with contextlib.suppress(Exception):
                 await session.hangup()
             raise
+        except Exception as error:
+            log.error(
+                "conversation failed, call cut short: %s",
+                type(error).__name__,
+                extra={"attempt": request.attempt_ref},
+            )
+            _cut_short(record, session, line)
+            # A simulated line's clock stands still during a call; the answer came before the end.
+            record.ended_at = max(line.now(), answered_at)
+            with contextlib.suppress(Exception):
+                await session.hangup()
+            return
+
         record.outcome = outcome
         record.ended_at = line.call_ended(answered_at, session.elapsed_seconds())
         record.disposition = outcome.disposition
         record.result = _result_of(session.answered_by, outcome)
-        if record.result is CallResult.CONVERSATION:
-            stats.conversations += 1
         if outcome.disposition in SETTLED or outcome.holds or outcome.escalation:
             target.done = True
         if outcome.right_party:

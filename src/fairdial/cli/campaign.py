@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import json
+import logging
 import signal
 from collections.abc import Callable
 from datetime import date, datetime, time
@@ -163,6 +164,8 @@ def _run_through_carrier(
     if carrier is None or config_path is None:
         raise fail("--carrier and --config go together: name the carrier and its serve YAML")
     config = _carrier_config(carrier, config_path)
+    # httpx logs every request's URL at INFO, and a URL may carry a borrower's phone number.
+    logging.getLogger("httpx").setLevel(logging.WARNING)
     config_home = Path(config.home) if config.home else None
     with store_from_options(config.database_url, config_home, must_exist=True) as store:
         _require_accounts(store)

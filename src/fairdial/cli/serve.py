@@ -39,6 +39,8 @@ def serve_command(
         console.print(f"{config_path}: ok", highlight=False)
         return
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s %(message)s")
+    # httpx logs every request's URL at INFO, and a URL may carry a borrower's phone number.
+    logging.getLogger("httpx").setLevel(logging.WARNING)
     asyncio.run(_serve(config))
 
 

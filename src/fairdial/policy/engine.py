@@ -16,7 +16,7 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 from fairdial.policy.facts import Facts, Inconvenient, facts_for
-from fairdial.policy.history import Action, ContactPointInfo, History
+from fairdial.policy.history import Action, ContactPointInfo, History, counted_results
 from fairdial.policy.packs import CapRule, PolicyPack
 from fairdial.policy.reasons import Flag, Reason
 from fairdial.policy.zones import ONE_DAY, day_start, local_instant, zone
@@ -404,10 +404,11 @@ def _third_party(context: _Context) -> _Block | None:
     if rule is None:
         return None
     cp = context.action.contact_point
+    counts = counted_results(rule.counts)
     reached = sum(
         1
         for event in context.facts.third_party
-        if event.contact_point == cp and event.result in rule.counts
+        if event.contact_point == cp and event.result in counts
     )
     if reached < rule.limit:
         return None
@@ -421,11 +422,12 @@ def _third_party_cap(context: _Context, cap: CapRule, today: int) -> _Block | No
     """
     tz = context.day_zone
     first_day = today - cap.days + 1
+    counts = counted_results(cap.counts)
     days = [
         day
         for event in context.facts.third_party
         if event.contact_point == context.action.contact_point
-        and event.result in cap.counts
+        and event.result in counts
         and (day := event.at.astimezone(tz).toordinal()) >= first_day
     ]
     days.sort(reverse=True)

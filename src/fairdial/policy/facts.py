@@ -11,7 +11,7 @@ from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
-from fairdial.policy.history import Event, History
+from fairdial.policy.history import Event, History, counted_results
 from fairdial.policy.packs import CapRule, PolicyPack
 from fairdial.policy.zones import day_start
 
@@ -111,6 +111,8 @@ class Facts:
         days = self._counted.get(key)
         if days is not None:
             return days
+
+        counts = counted_results(counts)
 
         if debt is None:
             days = [
@@ -228,7 +230,9 @@ def _read_attempts(facts: Facts, events: list[Event], pack: PolicyPack, tz: Zone
     """Calls to the borrower (counted per local day in `tz`) and calls to third parties."""
     misdirected = facts.misdirected
     consents = facts.consents
-    machine_results = pack.harassment.results if pack.harassment is not None else frozenset()
+    machine_results = counted_results(
+        pack.harassment.results if pack.harassment is not None else frozenset()
+    )
     quiet = pack.quiet_period
     inbound_is_conversation = quiet is not None and quiet.inbound_is_conversation
 

@@ -8,8 +8,13 @@ from __future__ import annotations
 from bisect import insort
 from dataclasses import dataclass, field, replace
 from datetime import UTC, date, datetime, time
+from functools import cache
 from typing import Any
 
+# The carrier gave no account of the call and it may have rung: every rule that counts any
+# placed call counts it, the stricter reading. A call that certainly never left counts nowhere.
+UNKNOWN_RESULT = "unknown"
+NOT_PLACED_RESULT = "not_placed"
 ATTEMPT_RESULTS: frozenset[str] = frozenset(
     {
         "no_answer",
@@ -20,6 +25,8 @@ ATTEMPT_RESULTS: frozenset[str] = frozenset(
         "answered_dropped",
         "conversation",
         "inbound",
+        UNKNOWN_RESULT,
+        NOT_PLACED_RESULT,
     }
 )
 EVENT_KINDS: frozenset[str] = frozenset(
@@ -35,6 +42,16 @@ EVENT_KINDS: frozenset[str] = frozenset(
 )
 WEEKDAYS: tuple[str, ...] = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
 CONTACT_POINT_KINDS: frozenset[str] = frozenset({"mobile", "landline", "voip", "unknown"})
+
+
+@cache
+def counted_results(listed: frozenset[str]) -> frozenset[str]:
+    """The results a rule that lists `listed` counts: those, and an unknown outcome if any.
+
+    Packs list the results their source counts; an unknown outcome is not one a source names,
+    so it is counted wherever any result is, since the borrower's phone may have rung.
+    """
+    return listed | {UNKNOWN_RESULT} if listed else listed
 
 
 @dataclass(frozen=True, slots=True)

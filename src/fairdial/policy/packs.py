@@ -20,7 +20,7 @@ from typing import Any
 
 import yaml
 
-from fairdial.policy.history import ATTEMPT_RESULTS, CONTACT_POINT_KINDS
+from fairdial.policy.history import ATTEMPT_RESULTS, CONTACT_POINT_KINDS, NOT_PLACED_RESULT
 from fairdial.policy.reasons import CAP_CODES, HOLD_KINDS, Reason
 from fairdial.policy.zones import zone
 
@@ -423,6 +423,9 @@ def _cap(item: dict[str, Any]) -> CapRule:
 def _results(values: list[str], where: str) -> frozenset[str]:
     results = frozenset(values)
     _check_subset(results, ATTEMPT_RESULTS, where)
+    if NOT_PLACED_RESULT in results:
+        never_rang = f"{NOT_PLACED_RESULT!r} is a call that never rang, which no rule counts"
+        raise PackError(f"{where}: {never_rang}")
     return results
 
 

@@ -20,6 +20,10 @@ from fairdial.store.models import (
 )
 
 CONNECTED = ("conversation", "answered_dropped")
+# Allowed attempts the carrier never received: no phone rang, so no rate is taken over them.
+NOT_PLACED = "not_placed"
+# Attempts the carrier may have placed without telling us: counted as placed calls.
+OUTCOME_UNKNOWN = "unknown"
 SUPERSEDED = "superseded"  # a later promise or plan on the same account replaced it
 
 
@@ -42,8 +46,9 @@ def _scoped(query: Any, column: Any, campaign_id: int | None) -> Any:
 def kpis(session: Session, campaign_id: int | None = None) -> dict[str, Any]:
     """Attempts, contact and promise rates, commitments, hand-offs and blocks, as plain numbers.
 
-    Rates are per placed attempt (RPC rate) and per right-party contact (PTP rate). When voice
-    calls recorded their latency, `voice_*_ms` give its median and p95 per part.
+    `attempts` are those the gate allowed; rates are per placed attempt (those the carrier may
+    have received, so not `attempts_not_placed`) and per right-party contact (PTP rate). When
+    voice calls recorded their latency, `voice_*_ms` give its median and p95 per part.
     """
     attempt_rows = session.execute(
         _scoped(
@@ -52,7 +57,7 @@ def kpis(session: Session, campaign_id: int | None = None) -> dict[str, Any]:
             campaign_id,
         )
     ).all()
-    placed = [row for row in attempt_rows if row.allowed]
+    allowed = [row for row in attempt_rows if row.allowed]
     blocked = [row for row in attempt_rows if not row.allowed]
     attempt_ids = select(CallAttempt.id)
     attempt_ids = _scoped(attempt_ids, CallAttempt.campaign_id, campaign_id)
@@ -97,17 +102,20 @@ def kpis(session: Session, campaign_id: int | None = None) -> dict[str, Any]:
     blocked_by_reason: Counter[str] = Counter()
     for row in blocked:
         blocked_by_reason.update(row.reasons or ["unspecified"])
-    results = Counter(row.result for row in placed)
+    results = Counter(row.result for row in allowed)
+    placed = len(allowed) - results[NOT_PLACED]
 
     figures = {
         "campaign_id": campaign_id,
-        "attempts": len(placed),
+        "attempts": len(allowed),
         "attempts_blocked": len(blocked),
+        "attempts_not_placed": results[NOT_PLACED],
+        "attempts_outcome_unknown": results[OUTCOME_UNKNOWN],
         "results": dict(sorted(results.items())),
         "connects": sum(results[r] for r in CONNECTED),
-        "connect_rate": _ratio(sum(results[r] for r in CONNECTED), len(placed)),
+        "connect_rate": _ratio(sum(results[r] for r in CONNECTED), placed),
         "right_party_contacts": rpc,
-        "rpc_rate": _ratio(rpc, len(placed)),
+        "rpc_rate": _ratio(rpc, placed),
         "promises": promise_count,
         "ptp_rate": _ratio(promise_count, rpc),
         "amount_promised": {cur: _major(total, cur) for cur, _, total in promises},

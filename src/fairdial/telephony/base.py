@@ -9,7 +9,11 @@ from typing import Protocol
 
 
 class CallResult(StrEnum):
-    """How a placed call ended, in the words the compliance rules count attempts by."""
+    """How a dial ended, in the words the compliance rules count attempts by.
+
+    `NOT_PLACED` and `UNKNOWN` say the carrier gave no account of the call: one that certainly
+    never left this machine counts toward no cap, one that may have rung counts toward every cap.
+    """
 
     NO_ANSWER = "no_answer"
     BUSY = "busy"
@@ -18,6 +22,8 @@ class CallResult(StrEnum):
     MESSAGE_LEFT = "message_left"
     ANSWERED_DROPPED = "answered_dropped"
     CONVERSATION = "conversation"
+    NOT_PLACED = "not_placed"  # the request never reached the carrier: no phone rang
+    UNKNOWN = "unknown"  # the request may have reached the carrier; whether it rang is unknown
 
 
 @dataclass(frozen=True)
@@ -78,6 +84,12 @@ class DialOutcome:
 
 
 class Channel(Protocol):
+    """Places calls for the dialler.
+
+    A dial that knows no call left returns `CallResult.NOT_PLACED`; anything it raises tells
+    the dialler the call may have been placed, and the attempt is recorded as `UNKNOWN`.
+    """
+
     name: str
 
     async def dial(self, request: DialRequest) -> DialOutcome: ...

@@ -6,6 +6,11 @@ borrower waits in a conference while a second leg rings the agent, who first hea
 escalation summary and then joins. With no agent available, a callback is stored as an
 escalation with a due time, so a person calls the borrower back.
 
+A transfer is never sent twice: the agent's leg is placed by the REST client, which sends a
+create again only when it never left, and replacing a call's TwiML again would run its `<Dial>`
+again. A call that ended before its transfer (Twilio error 21220) is no failure: the borrower
+hung up, and the hand-off says so.
+
 Limitations: Twilio reads the summary with its own `<Say>` voice; warm transfer on SIP needs
 a second leg the SIP adapter does not place yet, so it is refused with a clear error.
 """
@@ -25,9 +30,13 @@ import httpx
 from fairdial.store.models import Escalation
 from fairdial.telephony.twilio.rest import (
     API_VERSION,
+    CALL_NOT_IN_PROGRESS,
     DEFAULT_BASE_URL,
+    NOT_SENT_ERRORS,
+    CallPlacementUnknown,
     TwilioError,
     TwilioRestClient,
+    TwilioUnreachable,
 )
 
 logger = logging.getLogger("fairdial.telephony")
@@ -93,9 +102,11 @@ class AgentPool:
 
 
 class Transferer(Protocol):
-    async def cold(self, call_id: str, agent: Agent) -> None: ...
+    """Moves a live call to an agent; False when the call had already ended, so nobody moved."""
 
-    async def warm(self, call_id: str, agent: Agent, summary: str, language: str) -> None: ...
+    async def cold(self, call_id: str, agent: Agent) -> bool: ...
+
+    async def warm(self, call_id: str, agent: Agent, summary: str, language: str) -> bool: ...
 
 
 class SipReferrer(Protocol):
@@ -110,11 +121,12 @@ class SipTransfer:
     def __init__(self, referrer: SipReferrer) -> None:
         self._referrer = referrer
 
-    async def cold(self, call_id: str, agent: Agent) -> None:
+    async def cold(self, call_id: str, agent: Agent) -> bool:
         target = agent.target if agent.target.startswith("sip:") else f"tel:{agent.target}"
         await self._referrer.refer(call_id, target)
+        return True
 
-    async def warm(self, call_id: str, agent: Agent, summary: str, language: str) -> None:
+    async def warm(self, call_id: str, agent: Agent, summary: str, language: str) -> bool:
         raise TransferError("warm transfer is not supported on SIP yet: use a cold transfer")
 
 
@@ -151,46 +163,105 @@ class TwilioTransfer:
         sid = rest.credentials.account_sid
         self._calls_url = f"{base_url.rstrip('/')}/{API_VERSION}/Accounts/{sid}/Calls"
 
-    async def cold(self, call_id: str, agent: Agent) -> None:
-        await self._update(call_id, dial_twiml(agent.target))
+    async def cold(self, call_id: str, agent: Agent) -> bool:
+        if not await self._update(call_id, dial_twiml(agent.target)):
+            return False
         logger.info("call transferred (cold)", extra={"call_id": call_id, "agent": agent.name})
+        return True
 
-    async def warm(self, call_id: str, agent: Agent, summary: str, language: str) -> None:
+    async def warm(self, call_id: str, agent: Agent, summary: str, language: str) -> bool:
         room = f"fairdial-{call_id}"
         # The agent hears the summary before joining; the borrower holds until then.
-        agent_leg = await self._rest.create_call(
-            to=agent.target,
-            from_=self._from,
-            twiml=conference_twiml(room, starts=True, say=summary, language=language),
+        agent_leg = await self._place_agent_leg(
+            agent, conference_twiml(room, starts=True, say=summary, language=language)
         )
-        await self._update(call_id, conference_twiml(room, starts=False))
+        try:
+            moved = await self._update(call_id, conference_twiml(room, starts=False))
+        except _CallNotMoved:
+            await self._withdraw(agent_leg)
+            raise
+        if not moved:
+            await self._withdraw(agent_leg)
+            return False
         logger.info(
             "call transferred (warm)",
             extra={"call_id": call_id, "agent_call_id": agent_leg, "agent": agent.name},
         )
+        return True
 
-    async def _update(self, call_id: str, twiml: str) -> None:
-        credentials = self._rest.credentials
-        async with httpx.AsyncClient(timeout=10.0) as http:
-            response = await http.post(
-                f"{self._calls_url}/{call_id}.json",
-                data={"Twiml": twiml},
-                auth=(credentials.account_sid, credentials.auth_token),
-            )
-        if response.is_success:
-            return
+    async def _place_agent_leg(self, agent: Agent, twiml: str) -> str:
         try:
-            body = response.json()
-        except ValueError:
-            body = {}
-        code = body.get("code") if isinstance(body, dict) else None
-        error = TwilioError(response.status_code, code, str(body.get("message", "")))
-        raise TransferError(f"twilio refused the transfer: {error}") from error
+            return await self._rest.create_call(to=agent.target, from_=self._from, twiml=twiml)
+        except TwilioError as error:
+            raise TransferError(f"twilio refused the agent's call: {error}") from error
+        except TwilioUnreachable as error:
+            raise TransferError("twilio unreachable: the agent's call was not placed") from error
+        except CallPlacementUnknown as error:
+            raise TransferError(
+                "the agent's call may have been placed and is not placed again; "
+                "the borrower stays on the call with the bot"
+            ) from error
+
+    async def _withdraw(self, agent_leg: str) -> None:
+        """End the agent's call when the borrower will not join: nobody waits in an empty room."""
+        try:
+            await self._rest.hang_up(agent_leg)
+        except (TwilioError, httpx.HTTPError) as error:
+            logger.error(
+                "agent call not hung up (%s)", type(error).__name__, extra={"call_id": agent_leg}
+            )
+
+    async def _update(self, call_id: str, twiml: str) -> bool:
+        """Replace the call's TwiML, once; False when the call had already ended."""
+        credentials = self._rest.credentials
+        try:
+            async with httpx.AsyncClient(timeout=10.0) as http:
+                response = await http.post(
+                    f"{self._calls_url}/{call_id}.json",
+                    data={"Twiml": twiml},
+                    auth=(credentials.account_sid, credentials.auth_token),
+                )
+        except NOT_SENT_ERRORS as error:
+            unreachable = f"twilio unreachable ({type(error).__name__})"
+            raise _CallNotMoved(f"{unreachable}: the call was not transferred") from error
+        except httpx.HTTPError as error:
+            raise TransferError(
+                f"no answer from twilio ({type(error).__name__}): the transfer may have happened "
+                "and is not sent again"
+            ) from error
+        if response.is_success:
+            return True
+
+        refusal = _twilio_error(response)
+        if refusal.code == CALL_NOT_IN_PROGRESS:
+            logger.info("call ended before its transfer", extra={"call_id": call_id})
+            return False
+        if response.status_code >= 500:
+            raise TransferError(
+                f"twilio failed on the transfer, which may have happened: {refusal}"
+            ) from refusal
+        raise _CallNotMoved(f"twilio refused the transfer: {refusal}") from refusal
+
+
+class _CallNotMoved(TransferError):
+    """The transfer certainly did not happen: the borrower's call is where it was."""
+
+
+def _twilio_error(response: httpx.Response) -> TwilioError:
+    try:
+        body = response.json()
+    except ValueError:
+        body = {}
+    if not isinstance(body, dict):
+        body = {}
+    code = body.get("code")
+    message = str(body.get("message", response.reason_phrase))
+    return TwilioError(response.status_code, code if isinstance(code, int) else None, message)
 
 
 @dataclass(frozen=True)
 class HandOff:
-    kind: str  # "cold", "warm" or "callback"
+    kind: str  # "cold", "warm", "callback", or "ended": the borrower hung up before the transfer
     agent: Agent | None = None
     due_at: datetime | None = None
     escalation_id: int | None = None
@@ -221,11 +292,11 @@ class TransferDesk:
         if agent is None:
             result = self._callback(call_id, summary, reason, now, account_id, attempt_id)
         elif self.warm:
-            await self.transferer.warm(call_id, agent, summary, language)
-            result = HandOff("warm", agent)
+            moved = await self.transferer.warm(call_id, agent, summary, language)
+            result = HandOff("warm" if moved else "ended", agent)
         else:
-            await self.transferer.cold(call_id, agent)
-            result = HandOff("cold", agent)
+            moved = await self.transferer.cold(call_id, agent)
+            result = HandOff("cold" if moved else "ended", agent)
         self.log.append(result)
         return result
 

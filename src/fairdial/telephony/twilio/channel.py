@@ -5,6 +5,11 @@ then waits for whichever comes first: the media stream (someone answered) or a f
 callback (busy, no answer, failed, canceled, or answered and dropped before the stream began).
 Each dial gets an opaque key, carried by the stream's custom parameters and the status callback
 URL, so neither stream nor callback can be matched to the wrong attempt.
+
+The key also finds a call whose placement the REST client could not confirm: the dial waits as
+usual, and the first callback or stream carrying its key names the call. A dial that hears
+nothing of it ends `UNKNOWN`, which the compliance rules count as a placed call; one whose
+request never reached Twilio, or that Twilio refused, ends `NOT_PLACED`.
 """
 
 from __future__ import annotations
@@ -32,7 +37,12 @@ from fairdial.telephony.events import (
     dial_result,
 )
 from fairdial.telephony.twilio.media_stream import MediaStreamError, TwilioMediaStream
-from fairdial.telephony.twilio.rest import TwilioError, TwilioRestClient
+from fairdial.telephony.twilio.rest import (
+    CallPlacementUnknown,
+    TwilioError,
+    TwilioRestClient,
+    TwilioUnreachable,
+)
 from fairdial.telephony.twilio.status import StatusCallbackEndpoint
 from fairdial.telephony.twilio.twiml import connect_stream
 
@@ -124,13 +134,9 @@ class TwilioChannel:
         self._dials[dial.key] = dial
         answered = False
         try:
-            try:
-                dial.call_sid = await self._place(request, dial.key)
-            except TwilioError as error:
-                if error.code != INVALID_TO_NUMBER:
-                    raise
-                logger.info("twilio refused the number", extra={"attempt": request.attempt_ref})
-                return DialOutcome(CallResult.NOT_IN_SERVICE, 0.0)
+            not_placed = await self._place(request, dial)
+            if not_placed is not None:
+                return not_placed
 
             waiting: set[asyncio.Future[Any]] = {dial.stream, dial.final}
             await asyncio.wait(
@@ -145,6 +151,13 @@ class TwilioChannel:
             if dial.final.done():
                 return self._unanswered(dial, dial.final.result(), ring_seconds)
 
+            if not dial.call_sid:
+                logger.warning(
+                    "twilio call of unknown placement never reported",
+                    extra={"attempt": request.attempt_ref},
+                )
+                return DialOutcome(CallResult.UNKNOWN, ring_seconds)
+
             logger.warning("twilio dial got no answer nor status", extra={"call_id": dial.call_sid})
             await self._hang_up(dial.call_sid)
             return DialOutcome(CallResult.NO_ANSWER, ring_seconds)
@@ -157,15 +170,30 @@ class TwilioChannel:
             if not answered:
                 self._dials.pop(dial.key, None)
 
-    async def _place(self, request: DialRequest, key: str) -> str:
-        return await self._rest.create_call(
-            to=request.number,
-            from_=self._from,
-            twiml=connect_stream(self._stream_url, {DIAL_PARAMETER: key}),
-            status_callback=f"{self._public_url}{STATUS_PATH}?{DIAL_PARAMETER}={key}",
-            machine_detection=self._machine_detection,
-            ring_timeout_s=self._ring_timeout_s,
-        )
+    async def _place(self, request: DialRequest, dial: _Dial) -> DialOutcome | None:
+        """Send the create once; the outcome when certainly no call exists, else None."""
+        key = dial.key
+        try:
+            dial.call_sid = await self._rest.create_call(
+                to=request.number,
+                from_=self._from,
+                twiml=connect_stream(self._stream_url, {DIAL_PARAMETER: key}),
+                status_callback=f"{self._public_url}{STATUS_PATH}?{DIAL_PARAMETER}={key}",
+                machine_detection=self._machine_detection,
+                ring_timeout_s=self._ring_timeout_s,
+            )
+        except TwilioError as error:
+            return _refused(error, dial.attempt_ref)
+        except TwilioUnreachable:
+            logger.warning("twilio unreachable: not placed", extra={"attempt": dial.attempt_ref})
+            return DialOutcome(CallResult.NOT_PLACED, 0.0)
+        except CallPlacementUnknown:
+            # Never sent again: the call may be ringing, and its callbacks will name it.
+            logger.warning(
+                "twilio call placement unknown, waiting for its callbacks",
+                extra={"attempt": dial.attempt_ref},
+            )
+        return None
 
     async def _answered(
         self, dial: _Dial, stream: TwilioMediaStream, ring_seconds: float
@@ -180,9 +208,19 @@ class TwilioChannel:
             dial.call_sid, dial.attempt_ref, dial.language, stream, answered_by, hang_up
         )
         logger.info("twilio call answered", extra={"call_id": dial.call_sid})
-        session = self._session_factory(call)
-        if inspect.isawaitable(session):
-            session = await session
+        try:
+            session = self._session_factory(call)
+            if inspect.isawaitable(session):
+                session = await session
+        except BaseException as error:
+            # No session will ever hang this call up, and someone may be on the line.
+            logger.error(
+                "twilio call has no session (%s), hanging up",
+                type(error).__name__,
+                extra={"call_id": dial.call_sid},
+            )
+            await hang_up()
+            raise
         if session.answered_by == "machine":
             answered_by = AnsweredBy.MACHINE
         result = dial_result(CallEvent(CallEventKind.ANSWERED, dial.call_sid, answered_by))
@@ -211,6 +249,9 @@ class TwilioChannel:
             logger.debug("status for no pending dial", extra={"call_id": event.call_id})
             return
 
+        if not dial.call_sid:
+            dial.call_sid = event.call_id
+            logger.info("twilio call named by a status callback", extra={"call_id": event.call_id})
         if event.kind is CallEventKind.ANSWERED:
             dial.answered_by = event.answered_by or AnsweredBy.UNKNOWN
         if event.final and not dial.final.done():
@@ -233,11 +274,30 @@ class TwilioChannel:
             await stream.close()
             return
 
+        if not dial.call_sid:
+            dial.call_sid = start.call_sid
+            logger.info("twilio call named by its media stream", extra={"call_id": start.call_sid})
         dial.stream.set_result(stream)
         try:
             await stream.run()
         finally:
             self._dials.pop(key, None)
+
+
+def _refused(error: TwilioError, attempt_ref: str) -> DialOutcome:
+    """Twilio refused the create, so no call exists: a number that cannot exist, or the rest."""
+    if error.code == INVALID_TO_NUMBER:
+        logger.info("twilio refused the number", extra={"attempt": attempt_ref})
+        return DialOutcome(CallResult.NOT_IN_SERVICE, 0.0)
+
+    # Its code and status only: Twilio's message may quote the borrower's number.
+    logger.error(
+        "twilio refused the call (status %s, code %s)",
+        error.status,
+        error.code,
+        extra={"attempt": attempt_ref},
+    )
+    return DialOutcome(CallResult.NOT_PLACED, 0.0)
 
 
 def _websocket_url(http_url: str) -> str:
