@@ -6,7 +6,7 @@ the bot's output is paced by the session. A level passes when every call's mean 
 interval is 20 ms +- 5 ms, at least 95% of intervals are within 20 +- 5 ms, and no inbound
 frame is lost. With `--engines fake` (default) the speech engines are instant fakes, so the
 number is the pipeline's own ceiling (codec, VAD, pacing, turn-taking); `--engines real` uses
-the engines from `fairdial.voice.asr` / `fairdial.voice.tts` once they exist.
+the offline engines (Whisper tiny.en, Piper), loaded once and shared by every call.
 
     python benchmarks/voice_concurrency.py --calls 1 5 10 20 40 --vad silero
 """
@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import functools
 import itertools
 import statistics
 import sys
@@ -52,7 +53,14 @@ class CallResult:
 def engines(kind: str) -> tuple[SpeechToText, TextToSpeech]:
     if kind == "fake":
         return FakeSpeechToText(list(LINES)), FakeTextToSpeech()
-    return default_speech_to_text(), default_text_to_speech()
+    return real_engines()
+
+
+@functools.cache
+def real_engines() -> tuple[SpeechToText, TextToSpeech]:
+    """Loaded once and shared by every call, as one process serving calls shares them; the
+    calls speak English, so the recogniser is the English-only tiny model."""
+    return default_speech_to_text(model="tiny.en"), default_text_to_speech()
 
 
 async def one_call(kind: str, vad: str, cache: PromptCache) -> CallResult:

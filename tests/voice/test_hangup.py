@@ -53,3 +53,24 @@ def test_silence_past_the_timeout_returns_none():
     heard, waited = asyncio.run(call())
     assert heard is None
     assert abs(waited - 2.0) < 0.05
+
+
+def test_hang_up_while_the_turn_is_being_transcribed_ends_the_listen_quietly():
+    async def call():
+        before = asyncio.all_tasks()
+        # Speech 0.5-1.5 s; the transcript asked for at 1.7 s takes 2 s; the line drops at 2.5 s.
+        session, _, _ = make_session(
+            [Reply([1.0], at=0.5)],
+            ["I can pay on Friday"],
+            stt_delay_s=2.0,
+            hang_up_at=2.5,
+            partial_transcripts=True,
+        )
+        heard = await session.listen()
+        await session.hangup()
+        return session, heard, asyncio.all_tasks() - before
+
+    session, heard, left = asyncio.run(call())
+    assert heard is None
+    assert session.hung_up
+    assert left == set()

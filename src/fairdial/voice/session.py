@@ -182,7 +182,10 @@ class VoiceSession:
         turn_ended = capture.ended_at.arrived
         covering = early.get(len(capture.detector.bursts))
         if covering is not None:
-            text = await covering  # no speech since it was asked for: it is the whole turn
+            # No speech since it was asked for: it is the whole turn. A hang-up cancels it;
+            # waiting this way lets only a cancellation of listen() itself propagate.
+            await asyncio.wait({covering})
+            text = "" if covering.cancelled() else covering.result()
         else:
             text = await self._transcribe(capture.speech_audio())
         seconds = capture.ended_at.at + FRAME_S - capture.started_at
