@@ -117,6 +117,10 @@ def test_a_transcript_of_earlier_speech_does_not_end_the_turn_early():
         ("I can pay", False),
         ("Let me think...", False),
         ("I'll pay two thousand.", False),  # an amount may go on ("...and five hundred")
+        ("Yes.", False),  # often the start: "Yes, can you call me back tomorrow?"
+        ("好的。", False),
+        ("Yes, speaking.", True),
+        ("我明天還。", True),
     ],
 )
 def test_what_reads_as_a_finished_sentence(text: str, finished: bool) -> None:

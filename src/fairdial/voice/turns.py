@@ -37,6 +37,8 @@ _CONTINUES = re.compile(
     re.IGNORECASE,
 )
 _FINISHED = re.compile(r"[.?!。？！]\s*$")
+_WORD = re.compile(r"[A-Za-z0-9']+")
+_HAN = re.compile(r"[\u3400-\u9fff]")  # two characters say about as much as one English word
 
 _EPSILON = 1e-6  # frame times are sums of 0.02 s steps
 
@@ -46,9 +48,13 @@ def looks_mid_number(text: str) -> bool:
 
 
 def looks_finished(text: str) -> bool:
-    """A transcript that ends a sentence, not on a number, a conjunction or a hesitation."""
+    """A transcript that ends a sentence of two words or more, not on a number, a conjunction
+    or a hesitation. A lone "Yes." or "好。" is as often the start of an answer ("Yes, can you
+    call me back tomorrow?") as all of it, so it waits the usual silence."""
     text = text.strip()
     if text.endswith(("...", "…")) or not _FINISHED.search(text):
+        return False
+    if len(_WORD.findall(text)) + len(_HAN.findall(text)) / 2 < 2:
         return False
     return not (looks_mid_number(text) or _CONTINUES.search(text))
 
