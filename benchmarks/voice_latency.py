@@ -191,12 +191,12 @@ async def run_fairdial(turns: list[Turn], model: str) -> list[dict[str, Any]]:
         cache=PromptCache(max_entries=0),
     )
     feeder = asyncio.create_task(line.feed())
-    heard: list[str] = []
+    heard: dict[int, list[str]] = {}  # turn index -> what the bot heard while it was spoken
     while not feeder.done():
         turn = await session.listen(timeout_s=REPLY_TIMEOUT_S + 5)
         if turn is None:
             continue
-        heard.append(turn.text)
+        heard.setdefault(len(line.marks) - 1, []).append(turn.text)
         await session.say(BotUtterance(REPLY, "acknowledge"))
     await feeder
     await session.hangup()
@@ -211,8 +211,8 @@ async def run_fairdial(turns: list[Turn], model: str) -> list[dict[str, Any]]:
             if split is not None:
                 record.update({f"session_{k}": v for k, v in split.as_dict().items()})
         records.append(record)
-    for record, text in zip(records, heard, strict=False):
-        record["text"] = text
+    for index, record in enumerate(records):
+        record["text"] = " ".join(heard.get(index, []))
     return records
 
 
