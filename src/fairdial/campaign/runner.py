@@ -242,7 +242,9 @@ async def _run_days(
     for offset in range(options.days):
         day = start + timedelta(days=offset)
         with store.session() as session:
-            targets = load_targets(session, day, options.settings, options.limit)
+            targets = load_targets(
+                session, day, options.settings, options.limit, real_lines=options.real_time
+            )
         targets = [replace_today(t, clock.calling_day(t, day)) for t in targets]
         targets_by_ref.clear()
         targets_by_ref.update((t.account_ref, t) for t in targets)

@@ -74,9 +74,18 @@ def _busy_accounts(session: Session, today: date) -> set[int]:
 
 
 def load_targets(
-    session: Session, today: date, settings: CampaignSettings, limit: int | None = None
+    session: Session,
+    today: date,
+    settings: CampaignSettings,
+    limit: int | None = None,
+    *,
+    real_lines: bool = False,
 ) -> list[Target]:
-    """Delinquent accounts with something owed, best first, each with its full contact history."""
+    """Delinquent accounts with something owed, best first, each with its full contact history.
+
+    With `real_lines` (a campaign through a real carrier) borrowers marked synthetic are left
+    out: their generated numbers may belong to real people, so only simulated lines call them.
+    """
     busy = _busy_accounts(session, today)
     query = (
         select(Account, Borrower)
@@ -84,6 +93,8 @@ def load_targets(
         .where(Account.status == "delinquent", Account.balance_minor > 0)
         .order_by(Account.id)
     )
+    if real_lines:
+        query = query.where(Borrower.synthetic.is_not(True))
     rows = [(a, b) for a, b in session.execute(query) if a.id not in busy]
     rows.sort(key=lambda row: -priority_of(row[0].balance_minor, row[0].dpd))
     if limit is not None:
