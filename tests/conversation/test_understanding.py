@@ -178,3 +178,97 @@ def test_public_keeps_cents():
     shown = public(understand("I can do $75.50 this friday", "en-US", TODAY))
     assert shown["entities"]["amount"] == 75.5
     assert shown["entities"]["date"] == "2026-03-13"
+
+
+NEW_YEAR = date(2026, 1, 10)  # 2026 is not a leap year
+
+
+@pytest.mark.parametrize(
+    ("text", "lang", "amount"),
+    [
+        ("I'll pay on February 30", "en-US", None),
+        ("I'll pay on February 30th", "en-US", None),
+        ("I'll pay on February 29th", "en-US", None),
+        ("I'll pay on April 31st", "en-US", None),
+        ("我2月30號還一萬", "zh-TW", 10_000),
+        ("我4月31號還一萬", "zh-TW", 10_000),
+        ("我2月30号还一万", "zh-CN", 1_000_000),
+        ("我4月31号还一万", "zh-CN", 1_000_000),
+    ],
+)
+def test_an_impossible_date_is_a_promise_without_a_date(text, lang, amount):
+    result = understand(text, lang, NEW_YEAR)
+    assert result.intent == "promise_to_pay"
+    assert "date" not in result.entities
+    assert result.entities.get("amount") == amount  # the day is never read as money
+
+
+def test_an_impossible_date_is_null_in_public():
+    shown = public(understand("I'll pay on February 30", "en-US", NEW_YEAR))
+    assert shown["entities"]["date"] is None
+    assert shown["entities"]["amount"] is None
+    assert shown["entities"]["currency"] is None
+
+
+@pytest.mark.parametrize(
+    ("text", "lang", "expected"),
+    [
+        ("I'll pay on February 28", "en-US", date(2026, 2, 28)),
+        ("我2月28號還一萬", "zh-TW", date(2026, 2, 28)),
+        ("我2月28号还一万", "zh-CN", date(2026, 2, 28)),
+    ],
+)
+def test_the_last_real_day_of_february_is_kept(text, lang, expected):
+    result = understand(text, lang, NEW_YEAR)
+    assert result.intent == "promise_to_pay"
+    assert result.entities["date"] == expected
+
+
+@pytest.mark.parametrize(
+    ("text", "lang"),
+    [("I'll pay tomorrow", "en-US"), ("我明天還", "zh-TW"), ("我明天还", "zh-CN")],
+)
+def test_tomorrow_on_the_calendar_last_day_is_no_date(text, lang):
+    result = understand(text, lang, date(9999, 12, 31))
+    assert result.intent == "promise_to_pay"
+    assert "date" not in result.entities
+
+
+@pytest.mark.parametrize(
+    ("text", "lang"),
+    [
+        ("I'll pay 1e308 dollars", "en-US"),
+        ("I'll pay $0.001 tomorrow", "en-US"),
+        ("I'll pay 99999999999999999999999999999999 dollars", "en-US"),
+        ("I'll pay -500 dollars", "en-US"),
+        ("我明天還九千九百九十九兆兆元", "zh-TW"),
+        ("我明天還-500元", "zh-TW"),
+        ("我明天還負五百元", "zh-TW"),
+        ("我明天还1e308元", "zh-CN"),
+        ("我明天还0.001元", "zh-CN"),
+        ("我明天还99999999999999999999999999999999元", "zh-CN"),
+        ("我明天还九千九百九十九兆兆元", "zh-CN"),
+        ("我明天还负五百元", "zh-CN"),
+    ],
+)
+def test_an_absurd_amount_is_no_amount(text, lang):
+    result = understand(text, lang, NEW_YEAR)
+    assert "amount" not in result.entities
+    assert public(result)["entities"]["amount"] is None
+
+
+@pytest.mark.parametrize(
+    ("text", "lang", "major"),
+    [
+        ("I can pay $0.50 today", "en-US", 0.5),
+        ("I can pay a thousand dollars today", "en-US", 1000),
+        ("我今天還1.5萬", "zh-TW", 15_000),
+        ("我今天還兩萬三", "zh-TW", 23_000),
+        ("我今天还1.5万", "zh-CN", 15_000),
+        ("我今天还两万三", "zh-CN", 23_000),
+    ],
+)
+def test_real_neighbours_of_absurd_amounts(text, lang, major):
+    shown = public(understand(text, lang, NEW_YEAR))
+    assert shown["entities"]["amount"] == major
+    assert shown["entities"]["date"] == "2026-01-10"

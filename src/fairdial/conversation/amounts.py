@@ -12,10 +12,11 @@ from fairdial.conversation.numbers import (
     decimal_of,
     english_to_int,
     mixed_to_decimal,
-    to_minor,
 )
 
 _CN = CN_NUMERAL_CHARS
+# No borrower promises more than this in major units; a bigger number is a slip or a joke.
+MAX_MAJOR_UNITS = 10**12
 _CURRENCY_BEFORE = r"(?:nt\$|us\$|hk\$|\$|ntd|twd|usd|rmb|¥|台幣|新台幣|人民幣)?"
 _UNIT_AFTER = r"(k|w|塊錢|塊|元|圓|dollars?|bucks?|usd|ntd|twd|nt|rmb)?"
 # Numbers that name a date, a time, a count of months or an age are not amounts.
@@ -26,9 +27,16 @@ _NOT_AMOUNT_AFTER = (
     r"st\b|nd\b|rd\b|th\b|am\b|pm\b|:|/|days?\b|weeks?\b|months?\b|years?\b|installments?\b|"
     r"instalments?\b|payments?\b|o'?clock))"
 )
+# The digits are taken whole (an atomic group): '1e308' or '1,000e5' must not shrink to '1'.
 _ARABIC = re.compile(
-    rf"(?<![\d.,])(?<![a-z]){_CURRENCY_BEFORE}\s*(\d[\d,]*(?:\.\d+)?(?:[{_CN}\d.]*[萬千百])?[{_CN}\d]*)\s*"
-    rf"{_UNIT_AFTER}{_NOT_AMOUNT_AFTER}"
+    rf"(?<![\d.,])(?<![a-z]){_CURRENCY_BEFORE}\s*"
+    rf"((?>\d+(?:,\d+)*(?:\.\d+)?)(?:[{_CN}\d.]*[萬千百])?[{_CN}\d]*)\s*"
+    rf"{_UNIT_AFTER}(?![a-z]|[.,]\d){_NOT_AMOUNT_AFTER}"
+)
+# A minus sign glued to the number (or to its currency sign), or the word for it.
+_NEGATIVE_BEFORE = re.compile(
+    r"(?:(?<![\da-z])[-−]|\bminus\s+|\bnegative\s+|負\s*)"
+    r"(?:nt\$|us\$|hk\$|\$)?$"
 )
 _CHINESE = re.compile(rf"(?<![{_CN}\d])([{_CN}][{_CN}\d.]*)\s*(塊錢|塊|元|圓)?{_NOT_AMOUNT_AFTER}")
 _ENGLISH = re.compile(
@@ -89,32 +97,60 @@ def _arabic_value(token: str, unit: str | None) -> Decimal | None:
     return value * _SCALE.get(unit or "", 1)
 
 
+def _payable(value: Decimal | None, per_unit: int) -> int | None:
+    """Minor units of a sum someone could pay; None for zero, a fraction of the smallest unit,
+    or more than any borrower owes, so that an absurd figure never stands in for another one."""
+    if value is None or not value.is_finite() or value <= 0 or value > MAX_MAJOR_UNITS:
+        return None
+    minor = value * per_unit
+    if minor != minor.to_integral_value():
+        return None  # '$0.001', 'NT$12.5': finer than the currency is paid in
+    return int(minor)
+
+
+def _signed(text: str, start: int, value: Decimal | None) -> Decimal | None:
+    """The value with the sign written before it: '-500' and 'minus 500' are negative."""
+    if value is not None and _NEGATIVE_BEFORE.search(text, 0, start):
+        return -value
+    return value
+
+
+def _named_amounts(text: str, per_unit: int) -> list[Found[int | None]]:
+    """Every number said as money, in minor units; None where the number cannot be paid."""
+    named: list[Found[int | None]] = []
+
+    for match in _ARABIC.finditer(text):
+        value = _arabic_value(match.group(1), match.group(2))
+        minor = _payable(_signed(text, match.start(1), value), per_unit)
+        named.append(Found(minor, match.span()))
+
+    for match in _CHINESE.finditer(text):
+        token, unit = match.group(1), match.group(2)
+        value = mixed_to_decimal(token)
+        # A lone numeral is usually a word (一下, 一直, 萬一), not money: need a size or a unit.
+        if unit or (value is not None and value >= 100):
+            minor = _payable(_signed(text, match.start(1), value), per_unit)
+            named.append(Found(minor, match.span()))
+
+    for match in _ENGLISH.finditer(text):
+        value_int = english_to_int(match.group(1))
+        if match.group(2) or (value_int is not None and value_int >= 10):
+            value = None if value_int is None else Decimal(value_int)
+            minor = _payable(_signed(text, match.start(1), value), per_unit)
+            named.append(Found(minor, match.span()))
+    return named
+
+
 def find_amount(
     text: str, balance_minor: int | None = None, per_unit: int = 100
 ) -> Found[int] | None:
     """The first amount of money in the text, in minor units; 'half' needs the balance.
 
     `per_unit` is minor units per whole unit of the call's currency (1 for TWD, 100 for USD).
+    When the first amount named cannot be paid (negative, zero, finer than the currency, beyond
+    any debt, or a garbled numeral) there is no amount: the bot asks again, it does not guess.
     """
-    candidates: list[Found[int]] = []
-
-    for match in _ARABIC.finditer(text):
-        value = _arabic_value(match.group(1), match.group(2))
-        if value is not None and value > 0:
-            candidates.append(Found(to_minor(value, per_unit), match.span()))
-
-    for match in _CHINESE.finditer(text):
-        token, unit = match.group(1), match.group(2)
-        value = mixed_to_decimal(token)
-        # A lone numeral is usually a word (一下, 一直, 萬一), not money: need a size or a unit.
-        if value is not None and value > 0 and (unit or value >= 100):
-            candidates.append(Found(to_minor(value, per_unit), match.span()))
-
-    for match in _ENGLISH.finditer(text):
-        value_int = english_to_int(match.group(1))
-        if value_int is not None and (value_int >= 10 or match.group(2)):
-            candidates.append(Found(value_int * per_unit, match.span()))
-
+    candidates = _named_amounts(text, per_unit)
     if balance_minor is not None:
         for pattern, share in ((_HALF, 2), (_FULL, 1)):
             share_match = pattern.search(text)
@@ -123,7 +159,8 @@ def find_amount(
 
     if not candidates:
         return None
-    return min(candidates, key=lambda found: found.span[0])
+    first = min(candidates, key=lambda found: found.span[0])
+    return None if first.value is None else Found(first.value, first.span)
 
 
 def is_per_month(text: str) -> bool:

@@ -69,20 +69,21 @@ def _weekday(today: date, weekday: int, weeks_ahead: int | None) -> date:
     return monday + timedelta(days=7 * weeks_ahead + weekday)
 
 
-def _day_of_month(today: date, day: int, months_ahead: int | None) -> date | None:
-    """The given day this month (next month if already past) or N months ahead."""
-    if not 1 <= day <= 31:
-        return None
+def _day_of_month(today: date, day: int, months_ahead: int | None) -> date:
+    """The given day this month (next month if already past) or N months ahead.
+
+    Raises ValueError when that month has no such day: '下個月31號' in January is no date,
+    not February 28.
+    """
     if months_ahead is None:
         months_ahead = 0 if day >= today.day else 1
-    return add_months(today.replace(day=1), months_ahead, day)
+    return add_months(today.replace(day=1), months_ahead).replace(day=day)
 
 
-def _calendar_date(today: date, month: int, day: int) -> date | None:
-    if not 1 <= month <= 12 or not 1 <= day <= calendar.monthrange(today.year, month)[1]:
-        return None
-    candidate = date(today.year, month, day)
-    return candidate if candidate >= today else candidate.replace(year=today.year + 1)
+def _calendar_date(today: date, month: int, day: int) -> date:
+    """The next such day from today on; ValueError when that year has none (February 30)."""
+    year = today.year if (month, day) >= (today.month, today.day) else today.year + 1
+    return date(year, month, day)
 
 
 def _weeks(prefix: str) -> int | None:
@@ -174,10 +175,12 @@ def _resolve(kind: str, match: re.Match[str], today: date) -> date | None:
         return _weekday(today, 4, weeks) if weeks else None  # "next week": its Friday
     if kind == "month_day":
         month, day = number(groups[0]), number(groups[1] or "")
-        return _calendar_date(today, month, day) if month and day else None
+        if month is None or day is None or (day > 31 and match.group(0)[-1] not in "日號"):
+            return None  # '3月五千' is a month and then an amount
+        return _calendar_date(today, month, day)
     if kind == "rel_month_day":
         day = number(groups[1])
-        return _day_of_month(today, day, _months_ahead(groups[0])) if day else None
+        return _day_of_month(today, day, _months_ahead(groups[0])) if day is not None else None
     if kind == "month_end":
         return _month_end(add_months(today.replace(day=1), _months_ahead(groups[0]) or 0))
     if kind == "month_start":
@@ -186,7 +189,7 @@ def _resolve(kind: str, match: re.Match[str], today: date) -> date | None:
         return add_months(today.replace(day=1), _months_ahead(groups[0]) or 1)
     if kind == "day":
         day = number(groups[0])
-        return _day_of_month(today, day, None) if day else None
+        return _day_of_month(today, day, None) if day is not None else None
     if kind == "in_days":
         days = number(groups[0])
         return today + timedelta(days=days) if days is not None else None
@@ -230,8 +233,12 @@ _PAYDAY = re.compile(
 )
 
 
-def find_date(text: str, today: date, *, payday: int | None = None) -> Found[date] | None:
+def find_date(text: str, today: date, *, payday: int | None = None) -> Found[date | None] | None:
     """The first date the normalised text names, resolved against today.
+
+    A value of None means the words name a day that does not exist (February 30, April 31,
+    tomorrow on the calendar's last day): the caller asks again, and the span is still the
+    date's, so its digits are not read as an amount.
 
     `payday` is the borrower's day of the month for wages; 發薪日 or 'payday' resolve to it
     only when no other date is named ("後天發工資就還" means the day after tomorrow).
@@ -242,21 +249,35 @@ def find_date(text: str, today: date, *, payday: int | None = None) -> Found[dat
     match = _PAYDAY.search(text)
     if not match:
         return None
-    value = _day_of_month(today, payday, None)
-    return Found(value, match.span()) if value else None
+    ahead = 0 if payday >= today.day else 1
+    try:
+        # Wages due on the 31st are paid on the month's last day, so payday is clamped.
+        value: date | None = add_months(today.replace(day=1), ahead, payday)
+    except ValueError:
+        value = None  # past the calendar's last year
+    return Found(value, match.span())
 
 
-def _named_date(text: str, today: date) -> Found[date] | None:
+def _resolved(kind: str, match: re.Match[str], today: date) -> Found[date | None] | None:
+    """What one rule's match names: None when the words are no date after all, a Found of None
+    when they name a day the calendar does not have."""
+    try:
+        value = _resolve(kind, match, today)
+    except (ValueError, OverflowError):  # February 30, or a day after 9999-12-31
+        return Found(None, match.span())
+    return Found(value, match.span()) if value is not None else None
+
+
+def _named_date(text: str, today: date) -> Found[date | None] | None:
     rules = _ZH_RULES if _has_cjk(text) else []
-    best: Found[date] | None = None
+    best: Found[date | None] | None = None
     for pattern, kind in [*rules, *_EN_RULES]:
         match = pattern.search(text)
         if not match:
             continue
-        value = _resolve(kind, match, today)
-        if value is None:
+        found = _resolved(kind, match, today)
+        if found is None:
             continue
-        found = Found(value, match.span())
         # Earlier rules are more specific; a later rule wins only with a longer, overlapping phrase.
         if best is None or (match.end() - match.start() > best.span[1] - best.span[0]):
             best = found

@@ -67,8 +67,9 @@ def _entities(
     spans: list[tuple[int, int]] = []
     when = find_date(text, today, payday=payday)
     if when:
+        spans.append(when.span)  # even a day that does not exist: '2月30號' holds no amount
+    if when and when.value is not None:
         entities["date"] = when.value
-        spans.append(when.span)
     clock = find_time(text)  # unmasked: 明晚, tonight and this afternoon name a time as well
     if clock:
         entities["time"] = clock.value
