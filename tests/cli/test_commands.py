@@ -93,3 +93,54 @@ def test_demo_never_empties_a_store_it_did_not_make(home, tmp_path):
     assert "was not made by the demo" in result.output
     assert (home / "key").read_bytes() == key_before
     assert json.loads(_invoke("report", "--json").output)["attempts"] == 0
+
+
+def test_report_and_verify_read_a_store_whose_folder_is_not_writable(home, tmp_path, monkeypatch):
+    portfolio = generate_portfolio(tmp_path / "p.csv", 20, seed=3)
+    assert _invoke("import", str(portfolio), "--format", "csv").exit_code == 0
+    # As root every folder is writable, so the check stands in for a read-only mount.
+    monkeypatch.setattr("fairdial.store.db._folder_writable", lambda database: False)
+
+    report = _invoke("report", "--json")
+    verified = _invoke("audit", "verify", "--json")
+    run = runner.invoke(app, ["run", "--days", "1", "--start", "2026-03-02"])
+
+    assert report.exit_code == 0 and json.loads(report.output)["attempts"] == 0
+    assert verified.exit_code == 0
+    assert run.exit_code == 2
+    assert run.output.strip() == (
+        "error: this command writes to the store, which was opened read-only because its "
+        f"folder {home} is not writable"
+    )
+
+
+def test_a_corrupt_key_file_is_named_in_the_error(home, tmp_path):
+    portfolio = generate_portfolio(tmp_path / "p.csv", 20, seed=3)
+    assert _invoke("import", str(portfolio), "--format", "csv").exit_code == 0
+    (home / "key").write_text("this is not a key\n")
+
+    result = runner.invoke(app, ["report"])
+
+    assert result.exit_code == 2
+    assert f"the key file {home / 'key'} is not valid base64" in result.output
+    assert "FAIRDIAL_KEY is" not in result.output
+
+
+def test_the_voice_demo_folder_is_owner_only_and_its_summary_counts_silent_calls(tmp_path):
+    from types import SimpleNamespace
+
+    from fairdial.cli.demo import _recordings_folder, _recordings_line
+
+    (tmp_path / "calls").mkdir(mode=0o755)
+    folder = _recordings_folder(tmp_path)
+    finished = [
+        SimpleNamespace(recording=folder / "a.wav"),
+        SimpleNamespace(recording=None),
+    ]
+
+    assert folder.stat().st_mode & 0o777 == 0o700
+    assert _recordings_line(finished, folder) == (
+        f"Recordings (borrower left, bot right) are in {folder}/; 1 of the 2 answered calls "
+        "had no audio and got none."
+    )
+    assert _recordings_line(finished[:1], folder).endswith(f"are in {folder}/.")

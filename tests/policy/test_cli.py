@@ -52,3 +52,24 @@ def test_a_file_with_cases_prints_one_decision_per_case_or_the_one_asked_for() -
     assert [decision["allowed"] for decision in json.loads(every.stdout)] == expected
     assert json.loads(second.stdout)["allowed"] == expected[1]
     assert too_far.exit_code == 2 and f"holds {len(expected)}" in too_far.output
+
+
+def test_check_of_a_year_9999_instant_or_a_binary_file_exits_two_without_traceback(
+    tmp_path: Path,
+) -> None:
+    far = json.loads((SCENARIOS / "hold-cease-blocks-until-released.json").read_text("utf-8"))
+    far.pop("cases", None)
+    far["at"] = "9999-12-31T23:00:00-05:00"
+    far_path = tmp_path / "far.json"
+    far_path.write_text(json.dumps(far), encoding="utf-8")
+    binary = tmp_path / "binary.json"
+    binary.write_bytes(b"\xff\xfe{\x00}\x00")
+
+    far_result = runner.invoke(app, ["policy", "check", str(far_path)])
+    binary_result = runner.invoke(app, ["policy", "check", str(binary)])
+
+    assert far_result.exit_code == 2
+    assert "far.json: at: 9999-12-31T23:00:00-05:00 is not between" in far_result.output
+    assert binary_result.exit_code == 2
+    assert "binary.json: $: not UTF-8 text (byte 0)" in binary_result.output
+    assert "Traceback" not in far_result.output + binary_result.output

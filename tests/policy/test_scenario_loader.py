@@ -1,5 +1,6 @@
 import copy
 import json
+import re
 from datetime import date
 from pathlib import Path
 
@@ -179,3 +180,34 @@ def test_an_inconvenient_time_may_name_its_last_day() -> None:
     assert load_scenario(data)[1].events[2].through == date(2026, 12, 31)
     with pytest.raises(ScenarioError, match=r"^events\[2\]\.through: not an ISO 8601 date"):
         load_scenario(bad)
+
+
+@pytest.mark.parametrize(
+    ("path", "value", "where"),
+    [
+        (["at"], "9999-12-31T23:00:00-05:00", "at"),
+        (["at"], "0001-01-01T01:00:00+05:00", "at"),
+        (["at"], "2199-12-31T23:59:00-12:00", "at"),
+        (["events", 0, "at"], "1969-12-31T23:59:59+00:00", r"events\[0\]\.at"),
+    ],
+)
+def test_instants_outside_1970_to_2200_are_refused_with_their_path(
+    path: list[object], value: str, where: str
+) -> None:
+    message = rf"^{where}: {re.escape(value)} is not between 1970-01-01 and 2200-01-01 \(UTC\)$"
+
+    with pytest.raises(ScenarioError, match=message):
+        load_scenario(broken(path, value))
+
+
+def test_the_first_and_last_instants_of_the_range_are_accepted() -> None:
+    assert load_scenario(broken(["at"], "1970-01-01T00:00:00+00:00"))[3].year == 1970
+    assert load_scenario(broken(["at"], "2199-12-31T23:59:59+00:00"))[3].year == 2199
+
+
+def test_a_file_that_is_not_utf8_is_a_scenario_error(tmp_path: Path) -> None:
+    path = tmp_path / "latin1.json"
+    path.write_bytes('{"pack": "US", "note": "café"}'.encode("latin-1"))
+
+    with pytest.raises(ScenarioError, match=r"^\$: not UTF-8 text \(byte 27\)"):
+        load_scenario(path)

@@ -1,4 +1,5 @@
 import asyncio
+import socket
 import uuid
 from dataclasses import fields
 from pathlib import Path
@@ -222,6 +223,28 @@ def agent(**options):  # type: ignore[no-untyped-def]
         (twilio(from_number="15005550009"), "twilio.from_number: must be an E.164 number"),
         (twilio(auth_token_env="MY-TOKEN"), "twilio.auth_token_env: must name an environment"),
         (twilio(machine_detection="Yes"), "twilio.machine_detection: 'Yes' is not one of"),
+        (
+            twilio(machine_detection="None"),
+            r"twilio.machine_detection: 'None' is not one of DetectMessageEnd, Enable "
+            r"\(or leave it unset\)$",
+        ),
+        # Hosts: an IP literal that parses, or a name shaped like one; no lookups.
+        ({**AS, "http": {"host": "999.999.1.1"}}, "http.host: '999.999.1.1' is not a valid IP"),
+        ({**AS, "http": {"host": "::1"}}, "http.host: must be an IPv4 address or a host name"),
+        ({"audiosocket": {"host": "not a host"}}, "audiosocket.host: 'not a host' is neither"),
+        ({"audiosocket": {"host": "-bot.example.org"}}, "audiosocket.host: .* is neither an IP"),
+        (sip(host="0.0.0.0", public_host="my pbx"), "sip.public_host: 'my pbx' is neither"),
+        # Durations: at most a day, so a slip like 1e308 is caught at check time.
+        (
+            {**AS, "limits": {"max_call_seconds": 1e308}},
+            "limits.max_call_seconds: must be at most 86400 seconds \\(a day\\), not 1e\\+308",
+        ),
+        ({**AS, "amd": {"message_wait_s": 86_401}}, "amd.message_wait_s: must be at most 86400"),
+        (sip(register_timeout_s=90_000.5), "sip.register_timeout_s: must be at most 86400"),
+        (
+            {**AS, "transfer": {"callback_after_min": 20_000}},
+            "transfer.callback_after_min: must be a whole number from 1 to 10080",
+        ),
         (twilio(auth_token="x"), "twilio.auth_token: unknown option"),
         # SIP: ports, codecs, transport, account.
         ({"sip": {}}, "sip.user: required"),
@@ -300,6 +323,10 @@ def test_bad_configurations_name_the_bad_key(raw, message) -> None:  # type: ign
             max_calls=4,
         ),
         sip(port=0, rtp_port=65526, max_calls=4),
+        sip(host="0.0.0.0", public_host="pbx-edge.example.org"),
+        {"audiosocket": {"host": "::"}, "http": {"host": "localhost"}},
+        {"audiosocket": {"host": "asterisk-1"}, "limits": {"max_call_seconds": 86_400}},
+        twilio(machine_detection=None),
     ],
 )
 def test_good_configurations_parse(raw) -> None:  # type: ignore[no-untyped-def]
@@ -388,3 +415,80 @@ def test_serve_check_refuses_plain_http_for_twilio_off_loopback(tmp_path, twilio
     result = CliRunner().invoke(app, ["serve", "--config", str(path), "--check"])
     assert result.exit_code == 2
     assert "twilio.public_url: must use https://" in result.output
+
+
+def check(tmp_path: Path, data: bytes):  # type: ignore[no-untyped-def]
+    path = tmp_path / "serve.yaml"
+    path.write_bytes(data)
+    return CliRunner().invoke(app, ["serve", "--config", str(path), "--check"])
+
+
+def test_serve_check_of_a_binary_or_latin1_file_says_it_is_not_utf8(tmp_path) -> None:
+    binary = check(tmp_path, b"\x7fELF\x02\x01\x01\x00\xff\xfe")
+    latin1 = check(tmp_path, "audiosocket:\n  host: caf\xe9\n".encode("latin-1"))
+    nul = check(tmp_path, b"audiosocket:\n  port: \x00\n")
+
+    assert binary.exit_code == latin1.exit_code == nul.exit_code == 2
+    assert "serve.yaml: not UTF-8 text (byte 8); save the file as UTF-8 YAML" in binary.output
+    assert "not UTF-8 text (byte 24)" in latin1.output
+    assert "not valid YAML: unacceptable character #x0000" in nul.output
+    for result in (binary, latin1, nul):
+        assert "Traceback" not in result.output
+        assert len(result.output.strip().splitlines()) == 1
+
+
+def test_serve_check_refuses_a_key_given_twice_naming_it_and_its_lines(tmp_path) -> None:
+    nested = check(tmp_path, b"audiosocket:\n  port: 9092\n  host: 127.0.0.1\n  port: 9093\n")
+    top = check(tmp_path, b"audiosocket: {}\nlimits: {}\naudiosocket: {port: 1}\n")
+
+    assert nested.exit_code == top.exit_code == 2
+    assert "port: given twice, on line 2 and line 4 (keep one)" in nested.output
+    assert "audiosocket: given twice, on line 1 and line 3" in top.output
+
+
+def test_a_merge_key_may_still_be_overridden(tmp_path) -> None:
+    path = tmp_path / "serve.yaml"
+    path.write_text(
+        "audiosocket: &listener {host: 127.0.0.1, port: 9092}\n"
+        "http:\n  <<: *listener\n  port: 8081\n"
+    )
+
+    assert load_config(path).http.port == 8081
+
+
+def test_serve_on_a_port_already_taken_names_the_address_in_one_line(tmp_path) -> None:
+    with socket.socket() as taken:
+        taken.bind(("127.0.0.1", 0))
+        taken.listen()
+        port = taken.getsockname()[1]
+        path = tmp_path / "serve.yaml"
+        path.write_text(f"http:\n  port: {port}\naudiosocket:\n  port: 0\n")
+
+        result = CliRunner().invoke(app, ["serve", "--config", str(path)])
+
+    assert result.exit_code == 2
+    assert result.output.strip() == (
+        f"error: {path}: http.port: 127.0.0.1:{port} is already in use; "
+        "stop what listens there or choose another http.port"
+    )
+
+
+def test_serve_with_a_host_name_that_does_not_resolve_says_so(tmp_path, monkeypatch) -> None:
+    def no_such_name(host, *args):  # type: ignore[no-untyped-def]
+        if host == "fairdial-test.invalid":
+            raise socket.gaierror(socket.EAI_NONAME, "Name or service not known")
+        return real_getaddrinfo(host, *args)
+
+    real_getaddrinfo = socket.getaddrinfo
+    monkeypatch.setattr(socket, "getaddrinfo", no_such_name)  # no query leaves the machine
+    path = tmp_path / "serve.yaml"
+    path.write_text("audiosocket:\n  host: fairdial-test.invalid\n  port: 0\n")
+
+    result = CliRunner().invoke(app, ["serve", "--config", str(path)])
+
+    assert result.exit_code == 2
+    assert (
+        "audiosocket.host: cannot resolve 'fairdial-test.invalid' (Name or service not known)"
+        in (result.output)
+    )
+    assert "Traceback" not in result.output

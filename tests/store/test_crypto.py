@@ -1,9 +1,16 @@
 import base64
+import logging
 
 import pytest
 from cryptography.exceptions import InvalidTag
 
-from fairdial.store.crypto import FieldCipher, KeyConfigError, decode_key, load_or_create_key
+from fairdial.store.crypto import (
+    FieldCipher,
+    KeyConfigError,
+    decode_key,
+    load_key,
+    load_or_create_key,
+)
 
 
 def test_round_trip_and_fresh_nonce_each_time():
@@ -38,3 +45,35 @@ def test_environment_key_wins_and_bad_keys_are_named():
     assert decode_key(text) == b"z" * 32
     with pytest.raises(KeyConfigError, match="32 bytes"):
         decode_key(base64.urlsafe_b64encode(b"short").decode())
+
+
+def test_a_bad_key_file_is_named_by_its_path_not_by_the_variable(tmp_path):
+    key_file = tmp_path / "key"
+    key_file.write_bytes(b"\xffgarbage\n")
+    key_file.chmod(0o600)
+    with pytest.raises(KeyConfigError) as not_base64:
+        load_key(None, key_file)
+
+    key_file.write_text(base64.urlsafe_b64encode(b"short").decode())
+    with pytest.raises(KeyConfigError) as too_short:
+        load_key(None, key_file)
+
+    assert str(not_base64.value) == f"the key file {key_file} is not valid base64"
+    assert str(too_short.value) == f"the key file {key_file} must decode to 32 bytes, got 5"
+    with pytest.raises(KeyConfigError, match=r"^FAIRDIAL_KEY is not valid base64$"):
+        load_key("abc", key_file)
+
+
+def test_a_key_file_others_can_read_draws_a_warning_with_the_fix(tmp_path, caplog):
+    key_file = tmp_path / "key"
+    load_or_create_key(None, key_file)
+    caplog.set_level(logging.WARNING, logger="fairdial.store")
+
+    load_key(None, key_file)
+    assert caplog.messages == []
+
+    key_file.chmod(0o640)
+    load_key(None, key_file)
+    assert caplog.messages == [
+        f"key file {key_file} can be read by group or others; run: chmod 600 {key_file}"
+    ]

@@ -1,7 +1,9 @@
+import re
+import sqlite3
 from datetime import UTC, datetime, timedelta, timezone
 
 import pytest
-from sqlalchemy import select, text
+from sqlalchemy import create_engine, select, text
 
 from fairdial.store.models import Account, Borrower, ContactPoint
 
@@ -149,3 +151,94 @@ def test_reading_commands_do_not_create_a_store(tmp_path):
     with pytest.raises(StoreError, match="no store at"):
         open_store(settings=Settings(tmp_path / "typo", url, None), must_exist=True)
     assert not (tmp_path / "typo").exists()
+
+
+def _filled_store_in_a_read_only_folder(tmp_path, monkeypatch):  # type: ignore[no-untyped-def]
+    """A store made normally, then seen from a process that cannot write to its folder.
+
+    Tests run as root, which writes anywhere, so the folder check is what is replaced; SQLite
+    itself opens the file read-only for real.
+    """
+    from tests.conftest import make_store
+
+    first = make_store(tmp_path)
+    with first.transaction() as session:
+        session.add(_borrower("b-8"))
+    first.close()
+    monkeypatch.setattr("fairdial.store.db._folder_writable", lambda database: False)
+
+
+def _open_existing(tmp_path):  # type: ignore[no-untyped-def]
+    from fairdial.config import Settings
+    from fairdial.store import open_store
+
+    url = f"sqlite:///{(tmp_path / 'fairdial.db').as_posix()}"
+    return open_store(settings=Settings(tmp_path, url, None), must_exist=True)
+
+
+def test_a_store_in_a_folder_that_is_not_writable_opens_read_only(tmp_path, monkeypatch):
+    from sqlalchemy.exc import OperationalError
+
+    _filled_store_in_a_read_only_folder(tmp_path, monkeypatch)
+
+    store = _open_existing(tmp_path)
+    try:
+        assert store.read_only
+        assert str(store.engine.url.database).endswith("fairdial.db")  # the plain path
+        with store.session() as session:
+            assert session.scalars(select(Borrower.name)).one() == "陳美玲"
+        with (
+            pytest.raises(OperationalError, match="readonly database"),
+            store.transaction() as session,
+        ):
+            session.add(_borrower("b-9"))
+    finally:
+        store.close()
+
+
+def test_a_read_only_store_is_never_migrated_nor_given_a_new_key(tmp_path, monkeypatch):
+    from fairdial.store.db import StoreError
+
+    _filled_store_in_a_read_only_folder(tmp_path, monkeypatch)
+    engine = create_engine(f"sqlite:///{tmp_path / 'fairdial.db'}")
+    with engine.begin() as connection:
+        connection.execute(text("UPDATE alembic_version SET version_num = '0001'"))
+    engine.dispose()
+
+    with pytest.raises(StoreError, match="needs a schema upgrade, but its folder is not writable"):
+        _open_existing(tmp_path)
+
+
+def test_a_folder_that_is_not_writable_is_named_when_the_store_must_be_written(
+    tmp_path, monkeypatch
+):
+    from fairdial.config import Settings
+    from fairdial.store import open_store
+    from fairdial.store.db import StoreError
+
+    monkeypatch.setattr("fairdial.store.db._folder_writable", lambda database: False)
+
+    def migrate_in_a_read_only_folder(engine) -> None:  # type: ignore[no-untyped-def]
+        raise sqlite3.OperationalError("unable to open database file")
+
+    monkeypatch.setattr("fairdial.store.db.migrate", migrate_in_a_read_only_folder)
+    url = f"sqlite:///{(tmp_path / 'fairdial.db').as_posix()}"
+
+    with pytest.raises(
+        StoreError, match=rf"its folder {re.escape(str(tmp_path))} is not writable$"
+    ):
+        open_store(settings=Settings(tmp_path, url, None))
+
+
+def test_a_corrupt_key_file_is_named_by_its_path(tmp_path):
+    from fairdial.store.db import StoreError
+    from tests.conftest import make_store
+
+    make_store(tmp_path).close()
+    (tmp_path / "key").write_bytes(b"\xff\xfe not a key\n")
+
+    with pytest.raises(StoreError) as caught:
+        make_store(tmp_path)
+
+    assert str(caught.value).endswith(f"the key file {tmp_path / 'key'} is not valid base64")
+    assert "FAIRDIAL_KEY" not in str(caught.value)

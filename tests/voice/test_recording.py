@@ -1,4 +1,5 @@
 import asyncio
+import stat
 
 import numpy as np
 
@@ -57,3 +58,31 @@ def test_the_shorter_side_is_padded_with_silence(tmp_path):
     rate, left, right = read_stereo_wav(path)
     assert (rate, len(left), len(right)) == (8000, 10, 10)
     assert right.tolist() == [1, 1, 1, 1, 0, 0, 0, 0, 0, 0]
+
+
+def test_recordings_are_owner_only_in_an_owner_only_folder(tmp_path):
+    folder = tmp_path / "calls"
+    path = write_stereo_wav(folder / "a.wav", np.ones(10, np.int16), np.ones(10, np.int16))
+    old = folder / "b.wav"
+    old.write_bytes(b"")
+    old.chmod(0o644)
+    write_stereo_wav(old, np.ones(10, np.int16), np.ones(10, np.int16))
+
+    assert stat.S_IMODE(folder.stat().st_mode) == 0o700
+    assert stat.S_IMODE(path.stat().st_mode) == 0o600
+    assert stat.S_IMODE(old.stat().st_mode) == 0o600  # rewritten, and closed to others
+    assert read_stereo_wav(old)[1].tolist() == [1] * 10
+
+
+def test_a_call_with_no_audio_writes_no_file(tmp_path):
+    async def unanswered_voicemail():
+        line = _Line()
+        line.frames = []  # the line closes before a single frame passes either way
+        recording = RecordingTransport(line)
+        assert await recording.receive() is None
+        return recording
+
+    recording = asyncio.run(unanswered_voicemail())
+
+    assert recording.write(tmp_path / "calls" / "silent.wav") is None
+    assert not (tmp_path / "calls").exists()

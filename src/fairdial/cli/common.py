@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import errno
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -9,12 +10,14 @@ from typing import Annotated
 
 import typer
 from rich.console import Console
+from sqlalchemy.exc import OperationalError
 
 from fairdial.config import load_settings
 from fairdial.store import Store, open_store
 
 console = Console()
 err_console = Console(stderr=True)
+SQLITE_READONLY = 8
 
 DbOption = Annotated[
     str | None,
@@ -49,5 +52,26 @@ def store_from_options(
         raise fail(str(exc)) from exc
     try:
         yield store
+    except (OperationalError, OSError) as exc:
+        if store.read_only and _a_write_refused(store, exc):
+            raise fail(
+                "this command writes to the store, which was opened read-only because its "
+                f"folder {_store_folder(store)} is not writable"
+            ) from None
+        raise
     finally:
         store.close()
+
+
+def _store_folder(store: Store) -> Path:
+    return Path(str(store.engine.url.database)).parent
+
+
+def _a_write_refused(store: Store, exc: Exception) -> bool:
+    """A write SQLite refused, or a file (a lock, a recording) not created beside the store."""
+    if isinstance(exc, OperationalError):
+        # SQLite's extended codes keep the primary code in the low byte.
+        return getattr(exc.orig, "sqlite_errorcode", 0) & 0xFF == SQLITE_READONLY
+    if not isinstance(exc, OSError) or exc.errno not in (errno.EACCES, errno.EPERM, errno.EROFS):
+        return False
+    return Path(str(exc.filename)).parent == _store_folder(store)

@@ -141,7 +141,7 @@ def _voice_demo(home: Path, calls: int, seed: int) -> None:
     from fairdial.voice.tts.piper import PiperTextToSpeech
 
     store = _fresh_store(home)
-    recordings = home / "calls"
+    recordings = _recordings_folder(home)
     for old in recordings.glob("*.wav"):
         old.unlink()
     try:
@@ -186,10 +186,27 @@ def _voice_demo(home: Path, calls: int, seed: int) -> None:
         _print_voice_calls(finished)
         console.print(
             f"{summary.attempts} calls, {len(finished)} answered, in {summary.elapsed_s:.1f} s. "
-            f"Recordings (borrower left, bot right) are in {recordings}/."
+            + _recordings_line(finished, recordings)
         )
     finally:
         store.close()
+
+
+def _recordings_folder(home: Path) -> Path:
+    """`<home>/calls`, readable by its owner only: the recordings hold borrowers' voices."""
+    folder = home / "calls"
+    folder.mkdir(mode=0o700, parents=True, exist_ok=True)
+    folder.chmod(0o700)  # a folder left by an older demo may be open to others
+    return folder
+
+
+def _recordings_line(finished: list, folder: Path) -> str:  # type: ignore[type-arg]
+    """Where the recordings are, and how many answered calls had no audio and so got none."""
+    line = f"Recordings (borrower left, bot right) are in {folder}/"
+    silent = sum(call.recording is None for call in finished)
+    if silent:
+        line += f"; {silent} of the {len(finished)} answered calls had no audio and got none"
+    return line + "."
 
 
 def _print_voice_calls(finished: list) -> None:  # type: ignore[type-arg]

@@ -4,8 +4,10 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import errno
 import logging
 import signal
+import socket
 from pathlib import Path
 from typing import Annotated
 
@@ -38,6 +40,10 @@ def serve_command(
     if check:
         console.print(f"{config_path}: ok", highlight=False)
         return
+    try:
+        _check_listeners_free(config)
+    except ServeConfigError as error:
+        raise fail(f"{config_path}: {error}") from None
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s %(message)s")
     # httpx logs every request's URL at INFO, and a URL may carry a borrower's phone number.
     logging.getLogger("httpx").setLevel(logging.WARNING)
@@ -48,7 +54,11 @@ async def _serve(config: ServeConfig) -> None:
     from fairdial.server.engines import build_server
 
     server = build_server(config)
-    await server.start()
+    try:
+        await server.start()
+    except OSError as error:
+        # A port taken between the check above and the bind, or the SIP transport's own.
+        raise fail(f"cannot start serving: {error}") from None
     listening = [f"serving on {server.http_url}"]
     if server.audiosocket_address is not None:
         listening.append(f"audiosocket on {server.audiosocket_address}")
@@ -62,3 +72,40 @@ async def _serve(config: ServeConfig) -> None:
             loop.add_signal_handler(signum, stop.set)
     await stop.wait()
     await server.stop()
+
+
+def _check_listeners_free(config: ServeConfig) -> None:
+    """Bind and release each TCP address serve listens on, so a taken port is reported by its
+    key and address instead of surfacing from deep inside the server's start."""
+    # The web app binds an IPv4 socket; the AudioSocket listener takes whatever the host is.
+    listeners = [("http", config.http.host, config.http.port, socket.AF_INET)]
+    if config.audiosocket is not None:
+        audiosocket = config.audiosocket
+        listeners.append(("audiosocket", audiosocket.host, audiosocket.port, socket.AF_UNSPEC))
+    for section, host, port, family in listeners:
+        _probe(section, host, port, family)  # port 0 still tries the host
+
+
+def _probe(section: str, host: str, port: int, family: socket.AddressFamily) -> None:
+    address = f"[{host}]:{port}" if ":" in host else f"{host}:{port}"
+    try:
+        candidates = socket.getaddrinfo(host, port, family, socket.SOCK_STREAM)
+    except socket.gaierror as error:
+        raise ServeConfigError(
+            f"{section}.host: cannot resolve {host!r} ({error.strerror})"
+        ) from None
+    found, kind, proto, _, sockaddr = candidates[0]
+    with socket.socket(found, kind, proto) as probe:
+        # The server sets this too: without it a port closed moments ago would read as taken.
+        probe.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        try:
+            probe.bind(sockaddr)
+        except OSError as error:
+            if error.errno == errno.EADDRINUSE:
+                raise ServeConfigError(
+                    f"{section}.port: {address} is already in use; stop what listens there "
+                    f"or choose another {section}.port"
+                ) from None
+            raise ServeConfigError(
+                f"{section}.host: cannot listen on {address} ({error.strerror})"
+            ) from None

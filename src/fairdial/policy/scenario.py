@@ -7,7 +7,7 @@ and ignored by the engine.
 from __future__ import annotations
 
 import json
-from datetime import date, datetime, time
+from datetime import UTC, date, datetime, time
 from pathlib import Path
 from typing import Any
 
@@ -30,6 +30,10 @@ DOCUMENTATION = {"title", "note", "expect", "source"}
 CASE_FIELDS = TOP_LEVEL | DOCUMENTATION | {"add_events"}
 VOICES = frozenset({"ai", "human", "prerecorded"})
 RECIPIENTS = frozenset({"borrower", "third_party"})
+# Instants outside this span are typing slips (a year 0001 or 9999), and near the ends of the
+# calendar the engine's day arithmetic would step past what datetime can hold.
+EARLIEST = datetime(1970, 1, 1, tzinfo=UTC)
+LATEST = datetime(2200, 1, 1, tzinfo=UTC)
 
 EVENT_FIELDS: dict[str, tuple[set[str], set[str]]] = {
     # kind: (required fields besides kind and at, optional fields)
@@ -122,9 +126,15 @@ def expected(source: str | Path | dict[str, Any]) -> dict[str, Any] | None:
 
 def _read(path: str | Path) -> Any:
     try:
-        text = Path(path).read_text(encoding="utf-8")
+        raw = Path(path).read_bytes()
     except OSError as exc:
         raise ScenarioError(f"$: cannot read scenario file ({exc.strerror})") from exc
+    try:
+        text = raw.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        raise ScenarioError(
+            f"$: not UTF-8 text (byte {exc.start}); save the scenario as UTF-8 JSON"
+        ) from exc
     try:
         return json.loads(text)
     except json.JSONDecodeError as exc:
@@ -305,6 +315,11 @@ def _instant(item: dict[str, Any], name: str, where: str) -> datetime:
         raise ScenarioError(problem) from exc
     if parsed.tzinfo is None:
         raise ScenarioError(problem)
+    if not EARLIEST <= parsed < LATEST:
+        raise ScenarioError(
+            f"{_path(where, name)}: {value} is not between {EARLIEST.date()} and "
+            f"{LATEST.date()} (UTC)"
+        )
     return parsed
 
 

@@ -31,6 +31,8 @@ DATABASE_SCHEMES = {"sqlite", "postgresql", "postgres", "postgresql+psycopg"}
 E164 = re.compile(r"\+[1-9][0-9]{1,14}")
 ENV_NAME = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
 HOURS = re.compile(r"(\d{2}:\d{2})-(\d{2}:\d{2})")
+# One label of a host name (RFC 1123 §2.1): letters, digits and inner hyphens, at most 63.
+HOST_LABEL = re.compile(r"[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?")
 
 
 def check_values(config: ServeConfig) -> None:
@@ -75,8 +77,15 @@ def _check_database_url(url: str) -> None:
 
 
 def _check_listeners(config: ServeConfig) -> None:
-    """The web app and the AudioSocket listener are both TCP: they cannot share a port."""
+    """Hosts each listener can bind, and no TCP port shared by the web app and AudioSocket."""
+    http_address = _check_host("http.host", config.http.host)
+    if http_address is not None and http_address.version != 4:
+        raise ServeConfigError(
+            "http.host: must be an IPv4 address or a host name (the web app listens on IPv4)"
+        )
     audiosocket = config.audiosocket
+    if audiosocket is not None:
+        _check_host("audiosocket.host", audiosocket.host)
     if audiosocket is None or audiosocket.port == 0 or audiosocket.port != config.http.port:
         return
     wildcard = {"0.0.0.0", "::"}
@@ -118,6 +127,26 @@ def _check_url(dotted: str, url: str, secure: str, plain: str) -> None:
             f"{dotted}: must use {secure}:// ({plain}:// is allowed only for a loopback host: "
             "127.0.0.1, ::1 or localhost)"
         )
+
+
+def _check_host(dotted: str, host: str) -> ipaddress.IPv4Address | ipaddress.IPv6Address | None:
+    """An IP literal, parsed; or a name that could resolve, checked by its shape alone.
+
+    No lookup is made here: the check must give the same answer offline as on the server.
+    """
+    try:
+        return ipaddress.ip_address(host)
+    except ValueError:
+        pass
+    labels = host.removesuffix(".").split(".")
+    if all(label.isdigit() for label in labels):
+        raise ServeConfigError(f"{dotted}: {host!r} is not a valid IP address")
+    if len(host) > 253 or not all(HOST_LABEL.fullmatch(label) for label in labels):
+        raise ServeConfigError(
+            f"{dotted}: {host!r} is neither an IP address nor a host name "
+            "(letters, digits, hyphens and dots)"
+        )
+    return None
 
 
 def _loopback(host: str) -> bool:
@@ -179,6 +208,8 @@ def _check_sip_address(sip: SipOptions) -> None:
         raise ServeConfigError(f"sip.host: must be an IPv4 address, not {sip.host!r}") from None
     if bound.version != 4:
         raise ServeConfigError("sip.host: must be an IPv4 address (the adapter listens on IPv4)")
+    if sip.public_host is not None:
+        _check_host("sip.public_host", sip.public_host)
     if bound.is_unspecified and sip.public_host is None:
         raise ServeConfigError(
             "sip.public_host: required when sip.host is 0.0.0.0: peers need an address to "

@@ -186,22 +186,64 @@ BOUNDS: dict[str, tuple[int, int | None]] = {
     # CALL_TABLE_SIZE of fairdial.telephony.sip.config, written out: importing it needs PJSUA2.
     "sip.max_calls": (1, 4),
     "twilio.ring_timeout_s": (1, 600),  # Twilio's Timeout: a positive integer, at most 600
-    "transfer.callback_after_min": (1, None),
+    "transfer.callback_after_min": (1, 7 * 24 * 60),
 }
+# The longest any timeout, grace or call may be: past it a value is a slip (1e308), not a plan.
+MAX_DURATION_S = 24 * 60 * 60
 # Why a bound is what it is, where the number alone would not say.
 BOUND_REASONS: dict[str, str] = {
     "sip.max_calls": "the calls the installed PJSUA2 holds at once, placed and received together",
+    "transfer.callback_after_min": "a week",
 }
 
 
+class _UniqueKeyLoader(yaml.SafeLoader):
+    """Safe YAML that refuses a key given twice in one mapping instead of keeping the last."""
+
+    def construct_mapping(self, node: yaml.MappingNode, deep: bool = False) -> dict[Any, Any]:
+        first_lines: dict[Any, int] = {}
+        for key_node, _ in node.value:
+            if key_node.tag == "tag:yaml.org,2002:merge":
+                continue  # `<<: *base` may be overridden key by key; that is its purpose
+            key = self.construct_object(key_node, deep=True)
+            line = key_node.start_mark.line + 1
+            try:
+                first = first_lines.setdefault(key, line)
+            except TypeError:
+                continue  # an unhashable key; the base constructor reports it
+            if first != line:
+                raise ServeConfigError(
+                    f"{key}: given twice, on line {first} and line {line} (keep one)"
+                )
+        return super().construct_mapping(node, deep=deep)
+
+
 def load_config(path: Path) -> ServeConfig:
+    """Read and check the file; errors leave out its path, which every caller puts in front."""
     try:
-        raw = yaml.safe_load(path.read_text(encoding="utf-8"))
+        data = path.read_bytes()
     except OSError as error:
-        raise ServeConfigError(f"cannot read {path}: {error.strerror}") from error
+        raise ServeConfigError(f"cannot read the file: {error.strerror}") from error
+    try:
+        text = data.decode("utf-8")
+    except UnicodeDecodeError as error:
+        raise ServeConfigError(
+            f"not UTF-8 text (byte {error.start}); save the file as UTF-8 YAML"
+        ) from None
+    try:
+        raw = yaml.load(text, Loader=_UniqueKeyLoader)  # safe: builds no Python objects
     except yaml.YAMLError as error:
-        raise ServeConfigError(f"{path} is not valid YAML: {error}") from error
+        raise ServeConfigError(f"not valid YAML: {_yaml_problem(error)}") from None
     return parse_config(raw or {})
+
+
+def _yaml_problem(error: yaml.YAMLError) -> str:
+    """PyYAML's message on one line: the problem and where, without the quoted source."""
+    problem = getattr(error, "problem", None) or str(error).splitlines()[0]
+    mark = getattr(error, "problem_mark", None)
+    if mark is None:
+        return problem
+    return f"{problem} (line {mark.line + 1}, column {mark.column + 1})"
 
 
 def parse_config(raw: Any) -> ServeConfig:
@@ -243,11 +285,17 @@ def _section(name: str, kind: type, raw: Any) -> Any:
         dotted = f"{name}.{key}"
         checked[key] = _typed(dotted, known[key].type, value)
         if dotted in CHOICES and checked[key] not in CHOICES[dotted]:
-            allowed = ", ".join(sorted(str(c) for c in CHOICES[dotted]))
-            raise ServeConfigError(f"{dotted}: {value!r} is not one of {allowed}")
+            raise ServeConfigError(f"{dotted}: {value!r} is not one of {_choices(dotted)}")
         if dotted.endswith("_env") and checked[key] is not None:
             check_env_name(dotted, checked[key])
     return kind(**checked)
+
+
+def _choices(dotted: str) -> str:
+    """The values a user can write; None is the option left unset, not a word to type."""
+    named = sorted(choice for choice in CHOICES[dotted] if choice is not None)
+    unset = " (or leave it unset)" if None in CHOICES[dotted] else ""
+    return ", ".join(named) + unset
 
 
 def _required(f: Any) -> bool:
@@ -271,6 +319,10 @@ def _typed(dotted: str, annotation: Any, value: Any) -> Any:
             raise ServeConfigError(f"{dotted}: must be a number > 0, not {value!r}")
         if not math.isfinite(value):
             raise ServeConfigError(f"{dotted}: must be a finite number, not {value!r}")
+        if value > MAX_DURATION_S:
+            raise ServeConfigError(
+                f"{dotted}: must be at most {MAX_DURATION_S} seconds (a day), not {value!r}"
+            )
         return float(value)
     if text.startswith("list"):
         if not isinstance(value, list):

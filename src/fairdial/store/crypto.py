@@ -10,6 +10,7 @@ from __future__ import annotations
 import base64
 import hashlib
 import hmac
+import logging
 import os
 import secrets
 from pathlib import Path
@@ -22,6 +23,8 @@ KEY_BYTES = 32
 NONCE_BYTES = 12
 _FORMAT = "v1"
 
+logger = logging.getLogger("fairdial.store")
+
 
 class KeyConfigError(ValueError):
     """The configured key is missing or malformed."""
@@ -31,13 +34,14 @@ def _derive(master: bytes, purpose: bytes) -> bytes:
     return HKDF(algorithm=hashes.SHA256(), length=KEY_BYTES, salt=None, info=purpose).derive(master)
 
 
-def decode_key(text: str) -> bytes:
+def decode_key(text: str, source: str = "FAIRDIAL_KEY") -> bytes:
+    """The master key from its base64 text; `source` names where the text came from in errors."""
     try:
-        key = base64.urlsafe_b64decode(text.strip().encode())
-    except ValueError as exc:
-        raise KeyConfigError("FAIRDIAL_KEY is not valid base64") from exc
+        key = base64.urlsafe_b64decode(text.strip().encode("ascii"))
+    except ValueError as exc:  # a non-ASCII character or bad padding
+        raise KeyConfigError(f"{source} is not valid base64") from exc
     if len(key) != KEY_BYTES:
-        raise KeyConfigError(f"FAIRDIAL_KEY must decode to {KEY_BYTES} bytes, got {len(key)}")
+        raise KeyConfigError(f"{source} must decode to {KEY_BYTES} bytes, got {len(key)}")
     return key
 
 
@@ -49,9 +53,23 @@ def load_key(env_value: str | None, key_file: Path) -> bytes | None:
     """The master key from FAIRDIAL_KEY, else from the key file; None when there is neither."""
     if env_value:
         return decode_key(env_value)
-    if key_file.exists():
-        return decode_key(key_file.read_text())
-    return None
+    if not key_file.exists():
+        return None
+    source = f"the key file {key_file}"
+    try:
+        data = key_file.read_bytes()
+    except OSError as exc:
+        raise KeyConfigError(f"cannot read {source} ({exc.strerror})") from exc
+    _warn_if_shared(key_file)
+    return decode_key(data.decode("ascii", errors="replace"), source)
+
+
+def _warn_if_shared(key_file: Path) -> None:
+    """Anyone who can read the key can read every borrower's personal data in the store."""
+    if key_file.stat().st_mode & 0o077:
+        logger.warning(
+            "key file %s can be read by group or others; run: chmod 600 %s", key_file, key_file
+        )
 
 
 def load_or_create_key(env_value: str | None, key_file: Path) -> bytes:
@@ -65,7 +83,7 @@ def create_key(key_file: Path) -> bytes:
     fd = os.open(key_file, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
     with os.fdopen(fd, "w") as handle:
         handle.write(new_key_text() + "\n")
-    return decode_key(key_file.read_text())
+    return decode_key(key_file.read_text(), f"the key file {key_file}")
 
 
 class FieldCipher:

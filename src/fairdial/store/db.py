@@ -2,15 +2,20 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+import os
+import sqlite3
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
+from urllib.parse import quote
 
 from alembic import command
 from alembic.config import Config
+from alembic.runtime.migration import MigrationContext
+from alembic.script import ScriptDirectory
 from cryptography.exceptions import InvalidTag
-from sqlalchemy import Engine, create_engine, event, text
+from sqlalchemy import URL, Engine, create_engine, event, text
 from sqlalchemy.engine import make_url
 from sqlalchemy.orm import Session, sessionmaker
 
@@ -43,20 +48,62 @@ def _normalise_url(url: str) -> str:
     return url
 
 
-def migrate(engine: Engine) -> None:
+def _alembic_config() -> Config:
     config = Config()
     config.set_main_option("script_location", str(MIGRATIONS))
+    return config
+
+
+def migrate(engine: Engine) -> None:
+    config = _alembic_config()
     with engine.begin() as connection:
         config.attributes["connection"] = connection
         command.upgrade(config, "head")
 
 
-class Store:
-    """A database plus the key that opens its personal data."""
+def _require_current_schema(engine: Engine, where: str) -> None:
+    """A store opened read-only cannot be migrated, so it must already be at the latest one."""
+    heads = set(ScriptDirectory.from_config(_alembic_config()).get_heads())
+    with engine.connect() as connection:
+        current = set(MigrationContext.configure(connection).get_current_heads())
+    if current != heads:
+        raise StoreError(
+            f"the store at {where} needs a schema upgrade, but its folder is not writable: "
+            "run a command that writes to it once where the folder is writable"
+        )
 
-    def __init__(self, engine: Engine, cipher: FieldCipher) -> None:
+
+def _folder_writable(database: Path) -> bool:
+    """Whether SQLite can create its journal files beside the database (not on read-only media)."""
+    return os.access(database.parent, os.W_OK)
+
+
+def _read_only_connector(database: Path) -> Callable[[], sqlite3.Connection]:
+    """Connections that open the file read-only; the engine's URL keeps naming the plain path.
+
+    Without `immutable`, SQLite refuses to read a WAL database whose folder it cannot write,
+    since it must create the shared-memory file there; a folder this process cannot write to
+    cannot change under it either.
+    """
+    uri = f"file:{quote(str(database))}?mode=ro&immutable=1"  # quote: a ? or # in the path
+
+    def connect() -> sqlite3.Connection:
+        return sqlite3.connect(uri, uri=True, check_same_thread=False)
+
+    return connect
+
+
+class Store:
+    """A database plus the key that opens its personal data.
+
+    `read_only` is set when a store that commands only read was opened in a folder this process
+    cannot write to: any write then fails with SQLite's SQLITE_READONLY.
+    """
+
+    def __init__(self, engine: Engine, cipher: FieldCipher, read_only: bool = False) -> None:
         self.engine = engine
         self.cipher = cipher
+        self.read_only = read_only
         attach_cipher(engine.dialect, cipher)
         self._sessions = sessionmaker(engine, expire_on_commit=False)
 
@@ -89,7 +136,7 @@ def _sealed_sample(engine: Engine) -> str | None:
     return None
 
 
-def _key_for(engine: Engine, settings: Settings, where: str) -> FieldCipher:
+def _key_for(engine: Engine, settings: Settings, where: str, read_only: bool) -> FieldCipher:
     """The store's key, refusing one that cannot open what the store already holds."""
     key = load_key(settings.key, settings.key_file)
     sample = _sealed_sample(engine)
@@ -99,6 +146,11 @@ def _key_for(engine: Engine, settings: Settings, where: str) -> FieldCipher:
             raise StoreError(
                 f"the store at {where} holds encrypted personal data but its key file "
                 f"{settings.key_file} is missing: restore it or set FAIRDIAL_KEY"
+            )
+        if read_only:
+            raise StoreError(
+                f"the store at {where} has no key file {settings.key_file}, and its folder is "
+                "not writable to create one: set FAIRDIAL_KEY"
             )
         key = create_key(settings.key_file)
     cipher = FieldCipher(key)
@@ -124,33 +176,61 @@ def open_store(
 
     With `must_exist`, a SQLite file that is not there is an error rather than a new store: a
     command that only reads (a report, an audit) must not answer for an empty store it made.
+    A SQLite store that must exist, in a folder this process cannot write to (a read-only
+    mount, another user's folder), is opened read-only and not migrated.
     """
     settings = settings or load_settings(database_url)
     url = make_url(_normalise_url(settings.database_url))
-    if url.get_backend_name() == "sqlite" and url.database not in (None, "", ":memory:"):
-        if must_exist and not Path(url.database).exists():
+    where = url.render_as_string()
+    sqlite_file = _sqlite_file(url)
+    read_only = False
+    if sqlite_file is not None:
+        if must_exist and not sqlite_file.exists():
             raise StoreError(
-                f"no store at {url.database}: import a portfolio first, or name the store "
+                f"no store at {sqlite_file}: import a portfolio first, or name the store "
                 "with --home or --db"
             )
-        Path(url.database).parent.mkdir(parents=True, exist_ok=True)
+        try:
+            sqlite_file.parent.mkdir(parents=True, exist_ok=True)
+        except OSError as exc:
+            raise StoreError(
+                f"cannot create the store's folder {sqlite_file.parent}: {exc.strerror}"
+            ) from exc
+        read_only = must_exist and not _folder_writable(sqlite_file)
+    options: dict[str, Any] = {}
+    if read_only and sqlite_file is not None:
+        options["creator"] = _read_only_connector(sqlite_file)
     try:
-        engine = create_engine(url, future=True)
+        engine = create_engine(url, future=True, **options)
     except Exception as exc:  # the driver's own message says what is wrong with the URL
-        raise StoreError(f"cannot use database URL {url.render_as_string()}: {exc}") from exc
+        raise StoreError(f"cannot use database URL {where}: {exc}") from exc
     if url.get_backend_name() == "sqlite":
         event.listen(engine, "connect", _sqlite_pragmas)
 
-    where = url.render_as_string()
     try:
-        if upgrade:
+        if read_only:
+            _require_current_schema(engine, where)
+        elif upgrade:
             migrate(engine)
-        cipher = _key_for(engine, settings, where)
+        cipher = _key_for(engine, settings, where, read_only)
     except StoreError:
         engine.dispose()
         raise
     except Exception as exc:
         engine.dispose()
-        reason = str(getattr(exc, "orig", None) or exc).strip().splitlines()[0]
-        raise StoreError(f"cannot open the store at {where}: {reason}") from exc
-    return Store(engine, cipher)
+        raise StoreError(f"cannot open the store at {where}: {_reason(exc, sqlite_file)}") from exc
+    return Store(engine, cipher, read_only=read_only)
+
+
+def _sqlite_file(url: URL) -> Path | None:
+    """The file of a SQLite store, or None for another database or an in-memory one."""
+    if url.get_backend_name() != "sqlite" or url.database in (None, "", ":memory:"):
+        return None
+    return Path(url.database)
+
+
+def _reason(exc: Exception, sqlite_file: Path | None) -> str:
+    """The driver's first line, or, when SQLite's folder is read-only, what to do about it."""
+    if sqlite_file is not None and not _folder_writable(sqlite_file):
+        return f"its folder {sqlite_file.parent} is not writable"
+    return str(getattr(exc, "orig", None) or exc).strip().splitlines()[0]

@@ -4,10 +4,14 @@
 on the inbound frame clock: frame n from the line covers [n x 20 ms, (n + 1) x 20 ms), and a
 frame the bot sends while n frames have arrived is placed at n x 20 ms (or just after the bot's
 previous frame, so its own audio never overlaps). `write_stereo_wav` writes 16-bit PCM.
+
+A recording holds a borrower's voice, so its file is readable by its owner only (0600), in a
+folder created owner-only (0700).
 """
 
 from __future__ import annotations
 
+import os
 import wave
 from pathlib import Path
 
@@ -63,8 +67,11 @@ class RecordingTransport:
             right[slot * _FRAME : slot * _FRAME + len(pcm)] = pcm
         return left, right
 
-    def write(self, path: Path) -> Path:
+    def write(self, path: Path) -> Path | None:
+        """Write the call to `path`; None, and no file, when no audio passed either way."""
         left, right = self.stereo()
+        if not len(left):
+            return None
         return write_stereo_wav(path, left, right)
 
 
@@ -76,8 +83,10 @@ def write_stereo_wav(
     samples = np.zeros((length, 2), dtype="<i2")
     samples[: len(left), 0] = left
     samples[: len(right), 1] = right
-    path.parent.mkdir(parents=True, exist_ok=True)
-    with wave.open(str(path), "wb") as out:
+    path.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
+    handle = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+    os.fchmod(handle, 0o600)  # a file already there keeps its old mode through O_CREAT
+    with os.fdopen(handle, "wb") as file, wave.open(file, "wb") as out:
         out.setnchannels(2)
         out.setsampwidth(2)
         out.setframerate(rate)
