@@ -8,6 +8,8 @@ class Disposition(StrEnum):
     NO_ANSWER = "no_answer"
     BUSY = "busy"
     NOT_IN_SERVICE = "not_in_service"
+    NOT_PLACED = "not_placed"  # the call certainly never left: no phone rang
+    OUTCOME_UNKNOWN = "outcome_unknown"  # the carrier gave no account of a call that may have rung
     VOICEMAIL_LEFT = "voicemail_left"
     VOICEMAIL_NO_MESSAGE = "voicemail_no_message"
     HUNG_UP = "hung_up"

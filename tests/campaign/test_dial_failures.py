@@ -1,8 +1,9 @@
 """Dials that fail mid-campaign: each is recorded, counted by the rules, and the day goes on.
 
 A wrapper over the simulated channel breaks chosen accounts: one whose dial raises (the carrier
-may have placed the call), one the carrier never received, and one whose conversation fails.
-The three are under the Massachusetts pack, which allows two counted calls in seven days.
+may have placed the call), one the carrier never received, one whose dial raises an error the
+channel names as sending nothing, and one whose conversation fails. The four are under the
+Massachusetts pack, which allows two counted calls in seven days.
 """
 
 from __future__ import annotations
@@ -65,16 +66,22 @@ class BrokenSession:
         return 0.0
 
 
+class LinesTaken(Exception):
+    """What the channel raises, having sent nothing, when it has no line to dial on."""
+
+
 @dataclass
 class BreakingChannel:
-    """The simulated channel, except for three accounts: one raises, one is never placed, and
-    one answers into a session that fails."""
+    """The simulated channel, except for four accounts: one raises, one is never placed, one
+    raises an error that says it sent nothing, and one answers into a session that fails."""
 
     inner: Channel
     raising: str
     unplaced: str
+    refused: str
     broken: str
     name: str = "sim"
+    not_placed_errors: tuple[type[Exception], ...] = (LinesTaken,)
     dials: dict[str, list[datetime]] = field(default_factory=lambda: defaultdict(list))
 
     async def dial(self, request: DialRequest) -> DialOutcome:
@@ -84,19 +91,21 @@ class BreakingChannel:
             raise ConnectionResetError(f"connection lost calling {request.number}")
         if request.account_ref == self.unplaced:
             return DialOutcome(CallResult.NOT_PLACED, 0.0)
+        if request.account_ref == self.refused:
+            raise LinesTaken(f"no line free to call {request.number}")
         if request.account_ref == self.broken:
             return DialOutcome(CallResult.CONVERSATION, 4.0, BrokenSession())
         return await self.inner.dial(request)
 
 
 def _portfolio(store: Store, tmp_path) -> tuple[list[str], dict[str, str]]:  # type: ignore[no-untyped-def]
-    """Twenty US accounts; the first three moved to Massachusetts, their numbers consented."""
+    """Twenty US accounts; the first four moved to Massachusetts, their numbers consented."""
     path = generate_portfolio(tmp_path / "p.csv", 20, seed=5, mix=Mix(mainland=0.0, us=1.0))
     assert import_portfolio(store, path, "csv").rejected == 0
     with store.transaction() as session:
         accounts = list(
             session.scalars(
-                select(Account).where(Account.status == "delinquent").order_by(Account.id).limit(3)
+                select(Account).where(Account.status == "delinquent").order_by(Account.id).limit(4)
             )
         )
         chosen = [account.id for account in accounts]
@@ -134,11 +143,12 @@ def _attempts_by_day(store: Store, ref: str) -> dict[date, list[CallAttempt]]:
 def test_failed_dials_are_recorded_counted_and_never_stop_the_day(
     store: Store, tmp_path, caplog: pytest.LogCaptureFixture
 ) -> None:
-    (raising, unplaced, broken), numbers = _portfolio(store, tmp_path)
+    (raising, unplaced, refused, broken), numbers = _portfolio(store, tmp_path)
     channels: list[BreakingChannel] = []
 
     def make_channel(lookup, seed):  # type: ignore[no-untyped-def]
-        channels.append(BreakingChannel(SimChannel(lookup, seed), raising, unplaced, broken))
+        sim = SimChannel(lookup, seed)
+        channels.append(BreakingChannel(sim, raising, unplaced, refused, broken))
         return channels[-1]
 
     options = RunOptions(
@@ -157,15 +167,24 @@ def test_failed_dials_are_recorded_counted_and_never_stop_the_day(
     assert sorted(raised) == [START + timedelta(days=n) for n in range(DAYS)]
     assert [len(day) for day in raised.values()] == [1, 1, 1]
     first, second, third = (day[0] for day in raised.values())
-    assert (first.allowed, first.result, first.disposition) == (True, "unknown", "no_answer")
+    assert (first.allowed, first.result, first.disposition) == (True, "unknown", "outcome_unknown")
     assert (second.allowed, second.result) == (True, "unknown")
     assert (third.allowed, third.result, third.reasons) == (False, None, ["attempt_cap"])
     assert len(dials[raising]) == 2
 
     # Never placed: retried within the day, and never counted, so never capped.
     unplaced_attempts = [a for day in _attempts_by_day(store, unplaced).values() for a in day]
-    assert {(a.allowed, a.result) for a in unplaced_attempts} == {(True, "not_placed")}
+    assert {(a.allowed, a.result, a.disposition) for a in unplaced_attempts} == {
+        (True, "not_placed", "not_placed")
+    }
     assert len(unplaced_attempts) == len(dials[unplaced]) > DAYS
+
+    # Raised, but an error the channel names as sending nothing: not placed all the same.
+    refused_attempts = [a for day in _attempts_by_day(store, refused).values() for a in day]
+    assert {(a.allowed, a.result, a.disposition) for a in refused_attempts} == {
+        (True, "not_placed", "not_placed")
+    }
+    assert len(refused_attempts) == len(dials[refused]) > DAYS
 
     # A conversation that failed counts as one: the quiet period after it blocks the next days.
     broken_days = list(_attempts_by_day(store, broken).values())
@@ -177,14 +196,16 @@ def test_failed_dials_are_recorded_counted_and_never_stop_the_day(
         figures = kpis(session, summary.campaign_id)
     assert report.ok, report.to_json()
     assert figures["attempts"] == summary.attempts == report.attempts_checked
-    assert figures["attempts_not_placed"] == len(unplaced_attempts)
+    assert figures["attempts_not_placed"] == len(unplaced_attempts) + len(refused_attempts)
     assert figures["attempts_outcome_unknown"] == 2
     placed = figures["attempts"] - figures["attempts_not_placed"]
     assert figures["rpc_rate"] == round(figures["right_party_contacts"] / placed, 4)
 
     assert "dial failed, outcome unknown: ConnectionResetError" in caplog.text
+    assert "dial not placed: LinesTaken" in caplog.text
     assert "conversation failed, call cut short: RuntimeError" in caplog.text
     assert numbers[raising] not in caplog.text
+    assert numbers[refused] not in caplog.text
 
 
 NOW = datetime(2026, 3, 9, 16, tzinfo=UTC)  # 11:00 in New York, a Monday

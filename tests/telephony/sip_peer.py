@@ -264,6 +264,25 @@ class RingingResponder(StatusResponder):
             self._reply(invite, peer, self.status, self.reason, to_tag=True)
 
 
+class RefusingResponder(StatusResponder):
+    """A UAS that ends every INVITE with `status` right after 100 Trying, before it ever reports
+    ringing: a trunk turning the call down before any phone rang."""
+
+    def _reply(
+        self,
+        request: str,
+        peer: tuple[str, int],
+        status: int,
+        reason: str,
+        *,
+        to_tag: bool = False,
+        expires: bool = False,
+    ) -> None:
+        if status // 100 == 1 and status != 100:
+            return  # no 18x: the call never got as far as a phone
+        super()._reply(request, peer, status, reason, to_tag=to_tag, expires=expires)
+
+
 def _headers(request: str) -> tuple[dict[str, str], list[str]]:
     """The request's headers by lower-case full name, and its Via headers in order."""
     compact = {"v": "via", "f": "from", "t": "to", "i": "call-id", "m": "contact"}

@@ -2,19 +2,20 @@
 
 The server (built from the serve YAML by `fairdial.server.engines.build_server`) owns the
 carrier's channel and the web endpoints the carrier calls back; the campaign dials through
-the channel the server offers under the carrier's name, on the machine's clock.
+the channel the server offers under the carrier's name (`server.twilio`, `server.sip`), on the
+machine's clock. Both channels await the production session factory, which screens every answer
+for a machine before the session exists.
 
-Limitations: only Twilio is dialled yet. A carrier joins by being listed in `CARRIERS` once
-the server offers its channel under that name (a `SipChannel` as `server.sip`), and once that
-channel awaits a session factory that is a coroutine function, as `TwilioChannel` does: the
-production factory screens every answer for a machine before the session exists.
+A SIP user agent holds at most `sip.max_calls` calls at once, and a dial beyond them waits for
+a line: the call would go out later than the moment its contact-hours decision was made. So a
+SIP campaign is refused more lines than that.
 """
 
 from __future__ import annotations
 
 import asyncio
 from dataclasses import replace
-from typing import Protocol
+from typing import TYPE_CHECKING, Protocol
 
 from fairdial.campaign.lock import campaign_lock
 from fairdial.campaign.runner import (
@@ -27,11 +28,16 @@ from fairdial.campaign.runner import (
 from fairdial.store import Store
 from fairdial.telephony.base import Channel
 
-CARRIERS = ("twilio",)
+if TYPE_CHECKING:
+    from fairdial.server.config import ServeConfig
+
+CARRIERS = ("twilio", "sip")
 
 
 class CarrierServer(Protocol):
     """What a campaign needs of the server; its channels are attributes named by carrier."""
+
+    config: ServeConfig
 
     async def start(self) -> None: ...
 
@@ -42,6 +48,23 @@ def check_carrier(carrier: str) -> None:
     if carrier not in CARRIERS:
         known = ", ".join(CARRIERS)
         raise CampaignError(f"carrier {carrier!r} is not supported for campaigns (known: {known})")
+
+
+def line_limit(config: ServeConfig, carrier: str) -> int | None:
+    """The most calls `carrier` carries at once as the serve file sets it up; None: no limit."""
+    if carrier == "sip" and config.sip is not None:
+        return config.sip.max_calls
+    return None
+
+
+def check_lines(config: ServeConfig, carrier: str, lines: int) -> None:
+    """Refuse more campaign lines than the carrier carries calls at once."""
+    limit = line_limit(config, carrier)
+    if limit is not None and lines > limit:
+        raise CampaignError(
+            f"{lines} lines, but sip.max_calls is {limit}: the SIP user agent carries at most "
+            f"{limit} calls at once"
+        )
 
 
 def carrier_channel(server: CarrierServer, carrier: str) -> Channel:
@@ -67,6 +90,7 @@ async def run_through_carrier(
     and starts no new one; however the run ends, the server stops and hangs up what is left.
     """
     check_carrier(carrier)
+    check_lines(server.config, carrier, options.settings.lines)
     with campaign_lock(store):
         await server.start()
         try:

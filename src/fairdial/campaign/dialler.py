@@ -8,7 +8,9 @@ account's history stays in order whichever line calls it.
 
 A dial or a conversation that fails is an attempt like any other: it is recorded and the line
 goes on. When the channel cannot say the call never left, the attempt is `UNKNOWN`, counted as
-placed and not tried again that day, since the borrower's phone may have rung.
+placed and not tried again that day, since the borrower's phone may have rung. A channel names
+in `not_placed_errors` the exceptions its dial raises only when nothing left (a SIP user agent
+with every line taken): those attempts are `NOT_PLACED`, like a dial that returns that result.
 """
 
 from __future__ import annotations
@@ -47,6 +49,8 @@ NO_SESSION_DISPOSITIONS = {
     CallResult.NO_ANSWER: Disposition.NO_ANSWER,
     CallResult.BUSY: Disposition.BUSY,
     CallResult.NOT_IN_SERVICE: Disposition.NOT_IN_SERVICE,
+    CallResult.NOT_PLACED: Disposition.NOT_PLACED,
+    CallResult.UNKNOWN: Disposition.OUTCOME_UNKNOWN,
 }
 SETTLED = {
     Disposition.PROMISE_TO_PAY,
@@ -276,16 +280,21 @@ class Dialler:
             _cut_short(record, None, line)
             raise
         except Exception as error:
-            # The class only: an error's message may quote the number dialled.
-            log.error(
-                "dial failed, outcome unknown: %s",
-                type(error).__name__,
-                extra={"attempt": request.attempt_ref},
-            )
-            record.result = CallResult.UNKNOWN
-            record.disposition = Disposition.NO_ANSWER
+            record.result = self._failed_dial_result(error, request)
+            record.disposition = NO_SESSION_DISPOSITIONS[record.result]
             record.ended_at = line.now()
             return None
+
+    def _failed_dial_result(self, error: Exception, request: DialRequest) -> CallResult:
+        """NOT_PLACED when the channel says this error means nothing left, else UNKNOWN."""
+        not_placed: tuple[type[Exception], ...] = getattr(self._channel, "not_placed_errors", ())
+        extra = {"attempt": request.attempt_ref}
+        # The class only: an error's message may quote the number dialled.
+        if isinstance(error, not_placed):
+            log.warning("dial not placed: %s", type(error).__name__, extra=extra)
+            return CallResult.NOT_PLACED
+        log.error("dial failed, outcome unknown: %s", type(error).__name__, extra=extra)
+        return CallResult.UNKNOWN
 
     async def _converse(
         self,

@@ -22,13 +22,22 @@ from fairdial.campaign.runner import CampaignError, RunOptions, RunSummary, run_
 from fairdial.campaign.runner import Progress as RunProgress
 from fairdial.campaign.settings import CampaignSettings
 from fairdial.cli import app
-from fairdial.cli.common import DbOption, HomeOption, console, fail, store_from_options
+from fairdial.cli.common import (
+    DbOption,
+    HomeOption,
+    console,
+    err_console,
+    fail,
+    store_from_options,
+)
 from fairdial.reporting.kpi import kpis
 from fairdial.store import Store
 from fairdial.store.models import Account
 
 if TYPE_CHECKING:
     from fairdial.server.config import ServeConfig
+
+DEFAULT_LINES = CampaignSettings().lines
 
 
 class _Bar(RunProgress):
@@ -95,10 +104,20 @@ def run_command(
     limit: Annotated[
         int | None, typer.Option(min=1, help="Call at most this many accounts.")
     ] = None,
-    lines: Annotated[int, typer.Option(min=1, max=1000, help="Calls carried at once.")] = 30,
+    lines: Annotated[
+        int | None,
+        typer.Option(
+            min=1,
+            max=1000,
+            help="Calls carried at once (default 30; with --carrier sip, at most sip.max_calls, "
+            "which is also the default).",
+        ),
+    ] = None,
     carrier: Annotated[
         str | None,
-        typer.Option(help="Call real phones through this carrier, today, in real time: twilio."),
+        typer.Option(
+            help="Call real phones through this carrier, today, in real time: twilio or sip."
+        ),
     ] = None,
     config_path: Annotated[
         Path | None,
@@ -113,19 +132,22 @@ def run_command(
     home: HomeOption = None,
 ) -> None:
     """Plan, gate and dial the portfolio's overdue accounts: simulated borrowers by default,
-    or real phones through a carrier (--carrier twilio --config serve.yaml)."""
+    or real phones through a carrier (--carrier twilio|sip --config serve.yaml)."""
     if carrier is not None or config_path is not None or until is not None:
         if days != 1 or start is not None:
             raise fail("--days and --start are for simulated runs: a carrier run calls today")
         if db is not None or home is not None:
             raise fail("--db and --home: a carrier run uses the store its serve YAML names")
+        if carrier is None or config_path is None:
+            raise fail("--carrier and --config go together: name the carrier and its serve YAML")
+        config = _carrier_config(carrier, config_path)
         live = RunOptions(
             limit=limit,
-            settings=CampaignSettings(lines=lines),
+            settings=CampaignSettings(lines=_carrier_lines(config, carrier, lines, config_path)),
             real_time=True,
             until=_closing_time(until) if until else None,
         )
-        _run_through_carrier(carrier, config_path, live, json_out)
+        _run_through_carrier(config, carrier, live, json_out)
         return
     try:
         first_day = date.fromisoformat(start) if start else None
@@ -136,7 +158,7 @@ def run_command(
         seed=seed,
         start=first_day,
         limit=limit,
-        settings=CampaignSettings(lines=lines),
+        settings=CampaignSettings(lines=lines or DEFAULT_LINES),
     )
     with store_from_options(db, home, must_exist=True) as store:
         _require_accounts(store)
@@ -158,12 +180,9 @@ def _require_accounts(store: Store) -> None:
 
 
 def _run_through_carrier(
-    carrier: str | None, config_path: Path | None, options: RunOptions, json_out: bool
+    config: ServeConfig, carrier: str, options: RunOptions, json_out: bool
 ) -> None:
     """`fairdial run --carrier`: today's accounts through the carrier the serve YAML sets up."""
-    if carrier is None or config_path is None:
-        raise fail("--carrier and --config go together: name the carrier and its serve YAML")
-    config = _carrier_config(carrier, config_path)
     # httpx logs every request's URL at INFO, and a URL may carry a borrower's phone number.
     logging.getLogger("httpx").setLevel(logging.WARNING)
     config_home = Path(config.home) if config.home else None
@@ -196,11 +215,32 @@ def _carrier_config(carrier: str, config_path: Path) -> ServeConfig:
         config = load_config(config_path)
         if getattr(config, carrier) is None:
             raise ServeConfigError(f"{carrier}: the file has no {carrier} section")
-        if config.twilio is not None:
-            config.twilio_credentials()
+        # The run starts every provider in the file, so each needs its secrets and library.
+        config.check_environment()
     except (CampaignError, ServeConfigError) as error:
         raise fail(f"{config_path}: {error}") from error
     return config
+
+
+def _carrier_lines(config: ServeConfig, carrier: str, lines: int | None, config_path: Path) -> int:
+    """The lines of a carrier run: as asked, within what the carrier carries at once.
+
+    Asked for more than a SIP user agent holds, the run is refused rather than quietly made
+    smaller; not asked, it takes the user agent's `max_calls` and says so.
+    """
+    from fairdial.campaign.carrier import check_lines, line_limit
+
+    limit = line_limit(config, carrier)
+    if lines is None:
+        if limit is None or limit >= DEFAULT_LINES:
+            return DEFAULT_LINES
+        err_console.print(f"calling on {limit} lines: sip.max_calls in {config_path}")
+        return limit
+    try:
+        check_lines(config, carrier, lines)
+    except CampaignError as error:
+        raise fail(f"{config_path}: {error}; give --lines {limit} or fewer") from error
+    return lines
 
 
 def _closing_time(until: str) -> datetime:

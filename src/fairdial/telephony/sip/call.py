@@ -108,10 +108,18 @@ class SipCall(pj.Call):
         if prm.finalNotify:
             prm.cont = False
 
-    def disconnect_audio(self) -> None:
-        """Take the bridge port out of the conference; it is freed with this call."""
-        self._port = None
+    def disconnect_audio(self) -> BridgePort | None:
+        """Stop the bridge port's audio and hand it back, silenced, for the caller to keep.
+
+        The conference bridge's clock thread may be inside one of the port's callbacks at this
+        moment; freeing the port now would pull it from under that thread (a crash). The caller
+        holds it until the bridge has long moved on, then lets it go.
+        """
+        port, self._port = self._port, None
         self._connected.clear()
+        if port is not None:
+            port.retired = True
+        return port
 
     def _connect_audio(self, info: Any) -> None:
         for index, media in enumerate(info.media):

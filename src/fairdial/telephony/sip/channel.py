@@ -10,6 +10,10 @@ An inbound INVITE is answered when the channel has an inbound handler, and the h
 call; without one it is refused with 603 Decline. Calls placed and received share the
 `max_calls` lines of PJSUA's call table: a dial finding none free raises `NoFreeLine` before any
 INVITE goes out, and an INVITE finding none is answered 486 Busy Here by PJSUA itself.
+
+A dial that certainly sent nothing (the user agent is not running, or PJSUA refused the request
+URI or could not send the INVITE) ends `NOT_PLACED`. A call nobody answered ends with the result
+its final response means (see `progress`).
 """
 
 from __future__ import annotations
@@ -19,9 +23,10 @@ import contextlib
 import logging
 import time
 import uuid
+from collections import deque
 from collections.abc import Callable, Coroutine
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, NamedTuple
 
 import pjsua2 as pj
 
@@ -36,9 +41,11 @@ from fairdial.telephony.events import (
 from fairdial.telephony.sip.call import CallWatcher, SipCall
 from fairdial.telephony.sip.config import SipConfig
 from fairdial.telephony.sip.endpoint import NoFreeLine, SipEndpoint, SipError
-from fairdial.telephony.sip.media import SipAudio
+from fairdial.telephony.sip.media import BridgePort, SipAudio
+from fairdial.telephony.sip.progress import FinalResponse, unanswered_result
 
 logger = logging.getLogger("fairdial.telephony")
+_PORT_GRACE_S = 2.0  # far longer than the bridge's 20 ms tick
 
 SessionFactory = Callable[[AnsweredCall], CallSession]
 InboundHandler = Callable[[AnsweredCall], Coroutine[Any, Any, None]]
@@ -60,10 +67,22 @@ class _Dial:
     started: float = field(default_factory=time.monotonic)
     ended: asyncio.Event = field(default_factory=asyncio.Event)
     follower: asyncio.Task[None] | None = None
+    rang: bool = False  # the far end reported ringing (18x) or answered: a phone was reached
 
     @property
     def call_id(self) -> str:
         return self.watcher.call_id or self.key
+
+    def saw(self, event: CallEvent) -> None:
+        if event.kind in (CallEventKind.RINGING, CallEventKind.ANSWERED):
+            self.rang = True
+
+
+class _NotSent(NamedTuple):
+    """PJSUA refused to send the INVITE: `status` is its error code, `reason` its message."""
+
+    status: int
+    reason: str
 
 
 class SipChannel:
@@ -76,6 +95,9 @@ class SipChannel:
     """
 
     name = "sip"
+    # What `dial` raises only when no INVITE went out: the dialler records such an attempt as
+    # not placed, rather than of unknown outcome.
+    not_placed_errors: tuple[type[Exception], ...] = (NoFreeLine,)
 
     def __init__(
         self,
@@ -93,9 +115,12 @@ class SipChannel:
         self._lines_in_use = 0  # PJSUA's count, as last reported to the event loop
         self._line_freed = asyncio.Event()
         self._loop: asyncio.AbstractEventLoop | None = None
+        self._started = False
         self._closing = False
         self._dials: dict[str, _Dial] = {}  # by SIP Call-ID once known, on the event loop
         self._calls: dict[str, SipCall] = {}  # by dial key, only touched on PJSUA2's thread
+        # Bridge ports of ended calls, silenced, with when they were retired; same thread.
+        self._retired: deque[tuple[float, BridgePort]] = deque()
         self._inbound: set[asyncio.Task[None]] = set()
 
     async def __aenter__(self) -> SipChannel:
@@ -124,10 +149,16 @@ class SipChannel:
         """Calls in PJSUA's table: up, ringing, or hung up and waiting for the far end's reply."""
         return self._lines_in_use
 
+    @property
+    def running(self) -> bool:
+        """The user agent started and is not closing: a dial may send an INVITE."""
+        return self._started and not self._closing
+
     async def start(self) -> None:
         self._loop = asyncio.get_running_loop()
-        self._endpoint.before_destroy(self._calls.clear)
+        self._endpoint.before_destroy(self._forget_calls)
         await self._endpoint.start()
+        self._started = True
 
     async def close(self) -> None:
         """Refuse new inbound calls, hang up every call still up, then stop the user agent."""
@@ -150,8 +181,15 @@ class SipChannel:
         """Place a call; returns once it is answered or ended unanswered.
 
         Raises `NoFreeLine`, having sent nothing, when every line is taken: a local shortage
-        says nothing about the borrower's number. Cancelling the dial withdraws the call.
+        says nothing about the borrower's number. Any other error (a `SipError` once the INVITE
+        may be out) leaves the call's fate unknown. Cancelling the dial withdraws the call.
         """
+        if not self.running:
+            logger.warning(
+                "sip dial not placed: the user agent is not running",
+                extra={"attempt": request.attempt_ref},
+            )
+            return DialOutcome(CallResult.NOT_PLACED, 0.0)
         key = uuid.uuid4().hex
         dial = _Dial(key, self._watcher(key), request.attempt_ref, request.language)
         try:
@@ -209,11 +247,13 @@ class SipChannel:
 
     # Runs on PJSUA2's thread.
 
-    def _place(self, dial: _Dial, uri: str) -> str | None:
-        """The INVITE's Call-ID; None when PJSUA's call table is full, and nothing was sent.
+    def _place(self, dial: _Dial, uri: str) -> str | _NotSent:
+        """The INVITE's Call-ID, or why PJSUA sent nothing (its call table full, the URI bad).
 
-        No exception raised here may hold the call: its frame would keep it alive past the
-        library, and PJSUA2 objects freed after `libDestroy` crash the process.
+        PJSUA reports a failure to build or send the INVITE by raising from `makeCall`; a
+        later failure (no route, no reply) comes as a final response. No exception raised here
+        may hold the call: its frame would keep it alive past the library, and PJSUA2 objects
+        freed after `libDestroy` crash the process.
         """
         account = self._endpoint.account
         assert account is not None
@@ -223,9 +263,7 @@ class SipChannel:
             call.makeCall(uri, pj.CallOpParam(True))
         except pj.Error as error:
             self._calls.pop(dial.key, None)
-            if error.status == PJ_ETOOMANY:
-                return None
-            raise  # the endpoint hands on a SipError, which holds no frame of this
+            return _NotSent(error.status, error.reason)
         call_id = call.getInfo().callIdString
         dial.watcher.call_id = call_id
         return call_id
@@ -273,12 +311,30 @@ class SipChannel:
     def _release(self, key: str) -> Callable[[SipCall], None]:
         def release(call: SipCall) -> None:
             def free() -> None:
-                call.disconnect_audio()
+                port = call.disconnect_audio()
+                if port is not None:
+                    self._retire(port)
                 self._calls.pop(key, None)
 
             self._endpoint.after_poll(free)
 
         return release
+
+    def _forget_calls(self) -> None:
+        """Before the user agent is destroyed: silence every port first, then free it all."""
+        for call in self._calls.values():
+            port = call.disconnect_audio()
+            if port is not None:
+                self._retired.append((time.monotonic(), port))
+        self._calls.clear()
+        self._retired.clear()
+
+    def _retire(self, port: BridgePort) -> None:
+        """Keep a silenced port a while before freeing it: see `SipCall.disconnect_audio`."""
+        now = time.monotonic()
+        while self._retired and now - self._retired[0][0] > _PORT_GRACE_S:
+            self._retired.popleft()
+        self._retired.append((now, port))
 
     def _calls_held_changed(self, held: int) -> None:
         assert self._loop is not None
@@ -302,17 +358,19 @@ class SipChannel:
         placing = self._endpoint.submit(lambda: self._place(dial, uri))
         extra = {"attempt": dial.attempt_ref}
         try:
-            call_id = await asyncio.shield(placing)
+            placed = await asyncio.shield(placing)
         except asyncio.CancelledError:
             await asyncio.shield(self._abandon(dial, placing))
             raise
-        except SipError as error:
-            logger.info("sip refused to place the call: %s", error, extra=extra)
-            return DialOutcome(CallResult.NOT_IN_SERVICE, 0.0)
-        if call_id is None:
-            logger.info("sip dial refused: every line is taken", extra=extra)
-            raise NoFreeLine(self.config.max_calls)
+        if isinstance(placed, _NotSent):
+            if placed.status == PJ_ETOOMANY:
+                logger.info("sip dial refused: every line is taken", extra=extra)
+                raise NoFreeLine(self.config.max_calls)
+            # PJSIP's reason names the error (an invalid request URI, no route), not the URI.
+            logger.warning("sip dial not placed: %s", placed.reason, extra=extra)
+            return DialOutcome(CallResult.NOT_PLACED, 0.0)
 
+        call_id = placed
         dial.watcher.audio.call_id = call_id
         self._dials[call_id] = dial
         logger.info("sip call placed", extra={"call_id": call_id, "attempt": dial.attempt_ref})
@@ -328,17 +386,20 @@ class SipChannel:
             dial.follower = asyncio.create_task(self._follow(dial))
             return self._answered(dial, ring_seconds)
 
-        result = dial_result(first) or CallResult.NO_ANSWER
-        logger.info("sip dial ended: %s", result.value, extra={"call_id": call_id})
+        status = first.status_code if isinstance(first, FinalResponse) else None
+        result = unanswered_result(status, rang=dial.rang)
+        logger.info(
+            "sip dial ended: %s", result.value, extra={"call_id": call_id, "sip_status": status}
+        )
         return DialOutcome(result, ring_seconds)
 
-    async def _abandon(self, dial: _Dial, placing: asyncio.Future[str | None]) -> None:
+    async def _abandon(self, dial: _Dial, placing: asyncio.Future[str | _NotSent]) -> None:
         """The dial was cancelled while its INVITE was handed over: withdraw it once it is out."""
         try:
-            call_id = await placing
+            placed = await placing
         except SipError:
             return
-        if call_id is not None:
+        if isinstance(placed, str):
             await self._withdraw(dial)
 
     async def _first_decisive_event(self, dial: _Dial) -> CallEvent:
@@ -351,6 +412,7 @@ class SipChannel:
             except TimeoutError:
                 logger.info("sip call rang out, cancelling", extra={"call_id": dial.call_id})
                 return await self._withdraw(dial)
+            dial.saw(event)
             self._report(event)
             if event.kind is CallEventKind.ANSWERED or event.final:
                 return event
@@ -369,6 +431,7 @@ class SipChannel:
         try:
             async with asyncio.timeout(END_GRACE_S):
                 while not (event := await dial.watcher.events.get()).final:
+                    dial.saw(event)
                     self._report(event)
                     answered = answered or event.kind is CallEventKind.ANSWERED
         except TimeoutError:

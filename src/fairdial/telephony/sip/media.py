@@ -140,11 +140,17 @@ class BridgePort(pj.AudioMediaPort):
     def __init__(self, audio: SipAudio) -> None:
         super().__init__()
         self._audio = audio
+        self.retired = False
         fmt = pj.MediaFormatAudio()
         fmt.init(pj.PJMEDIA_FORMAT_PCM, SAMPLE_RATE, 1, FRAME_US, 16)
         self.createPort(f"fairdial-{audio.call_id[:16]}", fmt)
 
     def onFrameRequested(self, frame: Any) -> None:
+        # While Python tears a port down its attributes go first; the bridge may still call.
+        if getattr(self, "retired", True):
+            frame.type = pj.PJMEDIA_FRAME_TYPE_NONE
+            frame.size = 0
+            return
         try:
             pcm = self._audio.outbound.popleft()
         except IndexError:
@@ -157,6 +163,8 @@ class BridgePort(pj.AudioMediaPort):
         frame.size = PCM_FRAME_BYTES
 
     def onFrameReceived(self, frame: Any) -> None:
+        if getattr(self, "retired", True):
+            return
         if frame.type != pj.PJMEDIA_FRAME_TYPE_AUDIO or frame.size < PCM_FRAME_BYTES:
             # Keep the pipeline's 20 ms grid even when the bridge has no signal for us.
             self._audio.frame_heard(bytes(PCM_FRAME_BYTES))
