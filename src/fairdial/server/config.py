@@ -101,7 +101,9 @@ class TransferOptions:
 
 @dataclass(frozen=True)
 class VoiceOptions:
-    vad: str = "silero"
+    # WebRTC keeps the 20 ms cadence beside the recogniser on 2 cores; Silero, more accurate
+    # in noise, did not even for one call there (benchmarks/voice_concurrency.py).
+    vad: str = "webrtc"
     stt: str = "whisper"
     tts: str = "espeak"
 
