@@ -10,9 +10,11 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from collections.abc import Callable
+import signal
+from collections.abc import Callable, Coroutine
 from dataclasses import dataclass, field, replace
 from datetime import UTC, date, datetime, timedelta
+from typing import Any
 
 from sqlalchemy import func, select
 
@@ -131,8 +133,33 @@ def check_real_time(store: Store, options: RunOptions, now: datetime) -> date:
 
 
 def run_campaign(store: Store, options: RunOptions, progress: Progress | None = None) -> RunSummary:
+    """Run the campaign to its end; SIGINT or SIGTERM stop it as KeyboardInterrupt, with the
+    campaign marked interrupted and every attempt made so far kept."""
     with campaign_lock(store):
-        return asyncio.run(run_campaign_async(store, options, progress))
+        try:
+            return asyncio.run(_stoppable(run_campaign_async(store, options, progress)))
+        except asyncio.CancelledError:
+            raise KeyboardInterrupt from None
+
+
+async def _stoppable(work: Coroutine[Any, Any, RunSummary]) -> RunSummary:
+    """Cancel `work` on SIGINT or SIGTERM: a service manager's stop, or a Ctrl-C that reaches
+    a process its shell started with SIGINT ignored, then ends the run as Ctrl-C does."""
+    loop = asyncio.get_running_loop()
+    task = asyncio.current_task()
+    assert task is not None
+    handled = []
+    for signum in (signal.SIGINT, signal.SIGTERM):
+        try:
+            loop.add_signal_handler(signum, task.cancel)
+        except (NotImplementedError, RuntimeError, ValueError):
+            continue  # not the main thread, or a platform without them: the defaults stay
+        handled.append(signum)
+    try:
+        return await work
+    finally:
+        for signum in handled:
+            loop.remove_signal_handler(signum)
 
 
 async def run_campaign_async(
@@ -239,25 +266,33 @@ async def _run_days(
     )
 
     days: list[tuple[date, DayStats]] = []
-    for offset in range(options.days):
-        day = start + timedelta(days=offset)
-        with store.session() as session:
-            targets = load_targets(
-                session, day, options.settings, options.limit, real_lines=options.real_time
+    try:
+        for offset in range(options.days):
+            day = start + timedelta(days=offset)
+            with store.session() as session:
+                targets = load_targets(
+                    session, day, options.settings, options.limit, real_lines=options.real_time
+                )
+            targets = [replace_today(t, clock.calling_day(t, day)) for t in targets]
+            targets_by_ref.clear()
+            targets_by_ref.update((t.account_ref, t) for t in targets)
+            progress.day_started(day, len(targets))
+            stats = await dialler.run_day(day, targets)
+            recorder.flush()
+            days.append((day, stats))
+            progress.day_finished(day, stats)
+            log.info(
+                "campaign day finished",
+                extra={
+                    "campaign_id": campaign_id,
+                    "day": day.isoformat(),
+                    "attempts": stats.attempts,
+                },
             )
-        targets = [replace_today(t, clock.calling_day(t, day)) for t in targets]
-        targets_by_ref.clear()
-        targets_by_ref.update((t.account_ref, t) for t in targets)
-        progress.day_started(day, len(targets))
-        stats = await dialler.run_day(day, targets)
+    except BaseException:
+        # The calls made before a stop or a failure happened: they are kept, with their decisions.
         recorder.flush()
-        days.append((day, stats))
-        progress.day_finished(day, stats)
-        log.info(
-            "campaign day finished",
-            extra={"campaign_id": campaign_id, "day": day.isoformat(), "attempts": stats.attempts},
-        )
-
+        raise
     return days, gate.decisions
 
 
