@@ -20,6 +20,7 @@ from fairdial.server.config import (
     parse_config,
 )
 from fairdial.telephony.audiosocket import KIND_AUDIO, KIND_HANGUP, KIND_UUID, encode_message
+from fairdial.telephony.events import AnsweredBy, AnsweredCall
 from fairdial.telephony.twilio.signature import compute_signature
 from tests.telephony.fake_twilio_rest import ACCOUNT_SID, AUTH_TOKEN
 
@@ -492,3 +493,36 @@ def test_serve_with_a_host_name_that_does_not_resolve_says_so(tmp_path, monkeypa
         in (result.output)
     )
     assert "Traceback" not in result.output
+
+
+def test_a_call_moved_to_a_person_is_not_hung_up_at_the_carrier():
+    class Line:
+        closed = False
+
+        async def close(self) -> None:
+            self.closed = True
+
+    async def scenario() -> tuple[list[str], Line, Line]:
+        hung_up: list[str] = []
+        server = Server(config(), session_factory=lambda call: call)  # type: ignore[arg-type,return-value]
+
+        def answered(call_id: str) -> tuple[Line, object]:
+            line = Line()
+
+            async def hang_up() -> None:
+                hung_up.append(call_id)
+
+            call = AnsweredCall(call_id, call_id, "en-US", line, AnsweredBy.HUMAN, hang_up)  # type: ignore[arg-type]
+            server._answered(call)
+            return line, call
+
+        moved_line, _ = answered("CA-moved")
+        kept_line, _ = answered("CA-kept")
+        server.transferred.add("CA-moved")  # as the transfer desk's success reports it
+        await server.supervisor.shutdown()
+        return hung_up, moved_line, kept_line
+
+    hung_up, moved_line, kept_line = asyncio.run(scenario())
+    assert hung_up == ["CA-kept"]  # the moved call now connects the borrower and an agent
+    assert moved_line.closed  # only our media leg of it ended
+    assert not kept_line.closed

@@ -187,13 +187,14 @@ def test_sip_uses_refer_and_refuses_warm_transfer() -> None:
         def __init__(self) -> None:
             self.referred: list[tuple[str, str]] = []
 
-        async def refer(self, call_id: str, target: str) -> None:
-            self.referred.append((call_id, target))
+        async def transfer(self, call_id: str, agent_uri: str) -> bool:
+            self.referred.append((call_id, agent_uri))
+            return call_id == "c1"  # the second agent never answers
 
     referrer = Referrer()
     sip = SipTransfer(referrer)
-    asyncio.run(sip.cold("c1", Agent("a", "sip:desk@pbx.example")))
-    asyncio.run(sip.cold("c2", AGENT))
+    assert asyncio.run(sip.cold("c1", Agent("a", "sip:desk@pbx.example"))) is True
+    assert asyncio.run(sip.cold("c2", AGENT)) is False
     assert referrer.referred == [("c1", "sip:desk@pbx.example"), ("c2", "tel:+15005550010")]
     with pytest.raises(TransferError, match="not supported on SIP"):
         asyncio.run(sip.warm("c1", AGENT, "summary", "en"))

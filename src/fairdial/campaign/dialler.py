@@ -29,11 +29,12 @@ from fairdial.campaign.gate import Gate
 from fairdial.campaign.recorder import AttemptRecord, Recorder
 from fairdial.campaign.settings import CampaignSettings
 from fairdial.campaign.targets import Target
-from fairdial.conversation.engine import converse
+from fairdial.conversation.engine import HandOff, converse
 from fairdial.conversation.outcome import ConversationOutcome
 from fairdial.dispositions import Disposition
 from fairdial.policy import Decision
 from fairdial.telephony.base import CallResult, CallSession, Channel, DialOutcome, DialRequest
+from fairdial.telephony.transfer import TRANSFERRED, Transferable
 
 log = logging.getLogger("fairdial.campaign")
 
@@ -307,7 +308,7 @@ class Dialler:
         """Hold the conversation and record what came of it, or how far it got if it failed."""
         target = record.target
         try:
-            outcome = await converse(session, target.facts)
+            outcome = await converse(session, target.facts, hand_off=_hand_off(session, record))
         except asyncio.CancelledError:
             _cut_short(record, session, line)
             # The carrier leg is hung up by whoever stopped the run; this frees the session's
@@ -344,6 +345,23 @@ class Dialler:
                 target=target, decision=decision, planned_at=at, channel=self._channel.name
             )
         )
+
+
+def _hand_off(session: CallSession, record: AttemptRecord) -> HandOff | None:
+    """A carrier call's way to a person when its conversation escalates; None without one."""
+    if not isinstance(session, Transferable):
+        return None
+
+    async def hand_off(outcome: ConversationOutcome) -> bool:
+        result = await session.transfer(
+            summary=outcome.summary,
+            reason=outcome.escalation or "",
+            account_id=record.target.account_id,
+        )
+        outcome.hand_off = result.kind
+        return result.kind in TRANSFERRED
+
+    return hand_off
 
 
 def _cut_short(record: AttemptRecord, session: CallSession | None, line: LineClock) -> None:

@@ -8,6 +8,7 @@ the greeting says the call is recorded and what, if anything, is left on an answ
 from __future__ import annotations
 
 import logging
+from collections.abc import Awaitable, Callable
 from dataclasses import replace
 from typing import NoReturn
 
@@ -28,6 +29,9 @@ from fairdial.telephony.base import CallSession
 logger = logging.getLogger("fairdial.conversation")
 
 VERIFY_TRIES = 2
+
+# Moves an escalated call to a person; True when the call left the bot for the agent's line.
+HandOff = Callable[[ConversationOutcome], Awaitable[bool]]
 
 # Routes that make sense before the borrower is known: anyone may be in crisis, grieving or
 # represented. A refusal or a stalled negotiation needs a verified borrower first.
@@ -142,7 +146,7 @@ async def _voicemail(call: Call) -> NoReturn:
     await call.end(Disposition.VOICEMAIL_NO_MESSAGE)
 
 
-async def _run(call: Call) -> ConversationOutcome:
+async def _run(call: Call, hand_off: HandOff | None = None) -> ConversationOutcome:
     try:
         if call.session.answered_by == "machine":
             await _voicemail(call)
@@ -152,21 +156,46 @@ async def _run(call: Call) -> ConversationOutcome:
         await Negotiation(call).run()
     except CallOver:
         pass
-    if not call.session.hung_up:
-        await call.session.hangup()
     outcome = call.outcome
     outcome.variant = call.variant
     outcome.summary = summarise(call.facts, outcome)
+    moved = await _hand_off(call, hand_off)
+    if not moved and not call.session.hung_up:
+        await call.session.hangup()
+    outcome.summary = summarise(call.facts, outcome)  # now with what the hand-off came to
     logger.info(
         "conversation ended",
         extra={
             "account_ref": call.facts.account_ref,
             "disposition": str(outcome.disposition),
             "escalation": outcome.escalation,
+            "hand_off": outcome.hand_off,
             "guard_blocks": outcome.guard_blocks,
         },
     )
     return outcome
+
+
+async def _hand_off(call: Call, hand_off: HandOff | None) -> bool:
+    """Offer an escalated call, still up, to a person; True when it left the bot.
+
+    A hand-off that fails leaves the borrower with the bot, which ends the call as it would
+    without one: the escalation is stored either way, so a person follows it up.
+    """
+    outcome = call.outcome
+    if hand_off is None or not outcome.escalation or call.session.hung_up:
+        return False
+    try:
+        return await hand_off(outcome)
+    except Exception as error:
+        outcome.hand_off = "failed"
+        # The class only: a carrier's message may quote the number it was asked to dial.
+        logger.warning(
+            "hand-off failed, ending the call: %s",
+            type(error).__name__,
+            extra={"account_ref": call.facts.account_ref, "escalation": outcome.escalation},
+        )
+        return False
 
 
 def summarise(facts: AccountFacts, outcome: ConversationOutcome) -> str:
@@ -175,6 +204,8 @@ def summarise(facts: AccountFacts, outcome: ConversationOutcome) -> str:
     parts.append("right party verified" if outcome.right_party else "right party not verified")
     if outcome.escalation:
         parts.append(f"escalated: {outcome.escalation}")
+    if outcome.hand_off:
+        parts.append(f"hand-off {outcome.hand_off}")
     if outcome.holds:
         parts.append("holds: " + ", ".join(outcome.holds))
     if outcome.promise:
@@ -202,11 +233,15 @@ async def converse(
     *,
     script: Script | None = None,
     guard: SentenceGuard | None = None,
+    hand_off: HandOff | None = None,
 ) -> ConversationOutcome:
     """Hold one collection conversation on a connected call and report what came of it.
 
     `guard` defaults to the utterance guard under the policy pack of `facts.jurisdiction`; the
-    same pack decides the recording notice and the voicemail.
+    same pack decides the recording notice and the voicemail. `hand_off`, when given, is
+    offered a call that ends escalated while the borrower is still on the line, before the bot
+    would hang up; it records on the outcome what it did, and when it returns True the call
+    now belongs to the agent's line and the bot leaves it up.
     """
     call = Call(
         session,
@@ -215,4 +250,4 @@ async def converse(
         guard or pack_guard(facts.jurisdiction),
         pack=load_pack(facts.jurisdiction),
     )
-    return await _run(call)
+    return await _run(call, hand_off)

@@ -54,6 +54,9 @@ class ConversationOutcome:
     plan: Plan | None = None
     holds: list[str] = field(default_factory=list)  # hold kinds to place, e.g. "cease"
     escalation: str | None = None  # reason for a human hand-off, e.g. "hardship"
+    # What the live hand-off came to: "warm", "cold", "callback", "ended" (the borrower hung up
+    # first) or "failed"; None when none was tried.
+    hand_off: str | None = None
     summary: str = ""
     callback_at: str | None = None  # what the borrower asked for, as understood
     guard_blocks: int = 0

@@ -64,6 +64,9 @@ class Server:
         self._store = store  # where recordings' rows go; without one, files are kept unlisted
         self.twilio: TwilioChannel | None = None
         self._rest: TwilioRestClient | None = None
+        # Calls handed to a person: the carrier now connects the borrower and the agent, so
+        # ending such a call closes only our media leg, never the call at the carrier.
+        self.transferred: set[str] = set()
         self.audiosocket: AudioSocketServer | None = None
         self.audiosocket_address: tuple[str, int] | None = None
         self.sip: LineLimitedSipChannel | None = None
@@ -210,13 +213,31 @@ class Server:
         transport = RecordedTransport(call.transport, recorder)
         return replace(call, transport=transport, hang_up=hang_up_and_file)
 
+    @property
+    def twilio_rest(self) -> TwilioRestClient | None:
+        """The Twilio REST client while the server runs with a twilio section."""
+        return self._rest
+
     def _answered(self, call: AnsweredCall) -> CallSession | Awaitable[CallSession]:
         if self._session_factory is None:
             raise RuntimeError("a call was answered but serve was given no session factory")
-        call = self._recorded(call)
+        call = self._recorded(replace(call, hang_up=self._unless_transferred(call)))
         transport = call.transport
         self.supervisor.watch(call.call_id, lambda: transport.closed, call.hang_up)
         return self._session_factory(call)
+
+    def _unless_transferred(self, call: AnsweredCall) -> Callable[[], Awaitable[None]]:
+        async def hang_up() -> None:
+            if call.call_id not in self.transferred:
+                await call.hang_up()
+                return
+            self.transferred.discard(call.call_id)
+            logger.info(
+                "call handed to a person; only our leg ends", extra={"call_id": call.call_id}
+            )
+            await call.transport.close()
+
+        return hang_up
 
     async def _inbound(self, audio: AudioSocketCall) -> None:
         if self._on_inbound is None:

@@ -2,12 +2,14 @@
 
 Every answered carrier call is screened for an answering machine (the `amd` section) before
 its voice session starts, so the dialler's record says whether a person or a machine answered
-and the bot leaves only a message on a machine.
+and the bot leaves only a message on a machine. A person's call can be handed to one of the
+`transfer` section's agents when its conversation escalates; without agents it cannot.
 """
 
 from __future__ import annotations
 
 from collections.abc import Awaitable, Callable
+from datetime import UTC, datetime
 from pathlib import Path
 
 from fairdial.config import load_settings
@@ -17,14 +19,24 @@ from fairdial.store import Store, open_store
 from fairdial.store.crypto import load_or_create_key
 from fairdial.telephony.amd import AmdSettings
 from fairdial.telephony.answering import open_session
-from fairdial.telephony.base import CallSession
+from fairdial.telephony.base import BotUtterance, CallSession, HeardTurn
 from fairdial.telephony.events import AnsweredCall
 from fairdial.telephony.recording import RecordingArchive, RecordingCipher
+from fairdial.telephony.transfer import (
+    TRANSFERRED,
+    AgentPool,
+    HandOff,
+    SipTransfer,
+    TransferDesk,
+    Transferer,
+    TwilioTransfer,
+)
 from fairdial.voice.engines import SpeechToText, TextToSpeech
 from fairdial.voice.session import VoiceSession
 from fairdial.voice.vad import make_vad
 
 ScreeningFactory = Callable[[AnsweredCall], Awaitable[CallSession]]
+DeskSource = Callable[[], TransferDesk | None]
 
 
 def build_server(
@@ -45,8 +57,43 @@ def build_server(
     archive = RecordingArchive(settings.home / "recordings", RecordingCipher(key))
     stt = stt if stt is not None else speech_to_text()
     tts = tts if tts is not None else text_to_speech(config.voice)
-    factory = screened_sessions(config, stt, tts)
-    return Server(config, session_factory=factory, archive=archive, store=store)
+    # The desk is looked up per call, once the server has started and its carrier client exists.
+    factory = screened_sessions(
+        config,
+        stt,
+        tts,
+        lambda: transfer_desk(config, server, store),
+        moved=lambda call_id: server.transferred.add(call_id),
+    )
+    server = Server(config, session_factory=factory, archive=archive, store=store)
+    return server
+
+
+def transfer_desk(config: ServeConfig, server: Server, store: Store | None) -> TransferDesk | None:
+    """The desk for the `transfer` section's agents; None without agents or a way to transfer."""
+    options = config.transfer
+    if not options.agents:
+        return None
+    transferer = carrier_transferer(config, server)
+    if transferer is None:
+        return None
+    pool = AgentPool.from_config(options.agents, options.callback_after_min)
+    # A REFER hands the call over as it is: SIP transfers are cold whatever `warm` says.
+    warm = options.warm and isinstance(transferer, TwilioTransfer)
+    return TransferDesk(pool, transferer, store=store, warm=warm)
+
+
+def carrier_transferer(config: ServeConfig, server: Server) -> Transferer | None:
+    """Twilio's REST transfer when the server carries Twilio calls, else the SIP user agent's
+    REFER when it offers one; None when the running carrier cannot transfer."""
+    rest = server.twilio_rest  # it exists only while the server runs
+    if config.twilio is not None and rest is not None:
+        return TwilioTransfer(
+            rest, from_number=config.twilio.from_number, base_url=config.twilio.api_base_url
+        )
+    if server.sip is not None:
+        return SipTransfer(server.sip)
+    return None
 
 
 def speech_to_text() -> SpeechToText:
@@ -66,27 +113,93 @@ def text_to_speech(voice: VoiceOptions) -> TextToSpeech:
 
 
 def screened_sessions(
-    config: ServeConfig, stt: SpeechToText, tts: TextToSpeech
+    config: ServeConfig,
+    stt: SpeechToText,
+    tts: TextToSpeech,
+    desk: DeskSource = lambda: None,
+    moved: Callable[[str], None] = lambda _call_id: None,
 ) -> ScreeningFactory:
     """The session factory: screen each answered call for a machine, then open its session.
 
-    With `amd.enabled: false` the carrier's own verdict (if it has one) is all there is.
+    With `amd.enabled: false` the carrier's own verdict (if it has one) is all there is. A
+    person's session comes with `desk`'s way to an agent, when there is a desk.
     """
-    amd = AmdSettings(deadline_s=config.amd.deadline_s, message_wait_s=config.amd.message_wait_s)
 
     async def session_for(call: AnsweredCall) -> CallSession:
-        vad = make_vad(config.voice.vad)
-        if not config.amd.enabled:
-            return VoiceSession(
-                call.transport,
-                stt,
-                tts,
-                language=call.language,
-                vad=vad,
-                answered_by=call.session_answered_by,
-                call_ref=call.call_id,
-            )
-        screened = await open_session(call, stt, tts, amd=amd, vad=vad)
-        return screened.session
+        session = await _open_screened(config, stt, tts, call)
+        found = desk()
+        if found is None or session.answered_by == "machine":
+            return session
+        return TransferableSession(session, found, call.call_id, call.language, moved)
 
     return session_for
+
+
+async def _open_screened(
+    config: ServeConfig, stt: SpeechToText, tts: TextToSpeech, call: AnsweredCall
+) -> CallSession:
+    amd = AmdSettings(deadline_s=config.amd.deadline_s, message_wait_s=config.amd.message_wait_s)
+    vad = make_vad(config.voice.vad)
+    if not config.amd.enabled:
+        return VoiceSession(
+            call.transport,
+            stt,
+            tts,
+            language=call.language,
+            vad=vad,
+            answered_by=call.session_answered_by,
+            call_ref=call.call_id,
+        )
+    screened = await open_session(call, stt, tts, amd=amd, vad=vad)
+    return screened.session
+
+
+class TransferableSession:
+    """A live carrier call's session that can also be handed to a person by `desk`."""
+
+    def __init__(
+        self,
+        session: CallSession,
+        desk: TransferDesk,
+        call_id: str,
+        language: str,
+        moved: Callable[[str], None],
+    ) -> None:
+        self.session = session
+        self._desk = desk
+        self._call_id = call_id
+        self._language = language
+        self._moved = moved  # told when the call now belongs to a person
+
+    @property
+    def answered_by(self) -> str:
+        return self.session.answered_by
+
+    @property
+    def hung_up(self) -> bool:
+        return self.session.hung_up
+
+    async def say(self, utterance: BotUtterance) -> None:
+        await self.session.say(utterance)
+
+    async def listen(self, timeout_s: float = 8.0) -> HeardTurn | None:
+        return await self.session.listen(timeout_s)
+
+    async def hangup(self) -> None:
+        await self.session.hangup()
+
+    def elapsed_seconds(self) -> float:
+        return self.session.elapsed_seconds()
+
+    async def transfer(self, *, summary: str, reason: str, account_id: int) -> HandOff:
+        result = await self._desk.hand_off(
+            self._call_id,
+            language=self._language,
+            summary=summary,
+            reason=reason,
+            now=datetime.now(UTC),
+            account_id=account_id,
+        )
+        if result.kind in TRANSFERRED:
+            self._moved(self._call_id)
+        return result

@@ -21,7 +21,7 @@ import logging
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, time, timedelta
-from typing import Any, Protocol
+from typing import Any, Protocol, runtime_checkable
 from xml.sax.saxutils import escape
 from zoneinfo import ZoneInfo
 
@@ -110,9 +110,10 @@ class Transferer(Protocol):
 
 
 class SipReferrer(Protocol):
-    """What the SIP adapter provides: REFER the call's far end to `target` (RFC 3515)."""
+    """What the SIP adapter (`SipChannel`) provides: REFER the call's far end to `target`
+    (RFC 3515); True once the far end reports the agent answered."""
 
-    async def refer(self, call_id: str, target: str) -> None: ...
+    async def transfer(self, call_id: str, agent_uri: str) -> bool: ...
 
 
 class SipTransfer:
@@ -123,8 +124,7 @@ class SipTransfer:
 
     async def cold(self, call_id: str, agent: Agent) -> bool:
         target = agent.target if agent.target.startswith("sip:") else f"tel:{agent.target}"
-        await self._referrer.refer(call_id, target)
-        return True
+        return await self._referrer.transfer(call_id, target)
 
     async def warm(self, call_id: str, agent: Agent, summary: str, language: str) -> bool:
         raise TransferError("warm transfer is not supported on SIP yet: use a cold transfer")
@@ -265,6 +265,17 @@ class HandOff:
     agent: Agent | None = None
     due_at: datetime | None = None
     escalation_id: int | None = None
+
+
+# Hand-off kinds after which the call is the agent's: the bot must not hang it up.
+TRANSFERRED = frozenset({"warm", "cold"})
+
+
+@runtime_checkable
+class Transferable(Protocol):
+    """A live call's session that can be handed to a person (see `TransferDesk.hand_off`)."""
+
+    async def transfer(self, *, summary: str, reason: str, account_id: int) -> HandOff: ...
 
 
 @dataclass
