@@ -30,6 +30,7 @@ from typing import Any
 import numpy as np
 
 from fairdial.telephony.events import CallEvent, CallEventKind
+from fairdial.telephony.marks import PlaybackMarks
 from fairdial.voice.audio.g711 import ulaw_decode, ulaw_encode
 
 logger = logging.getLogger("fairdial.telephony")
@@ -84,14 +85,14 @@ class AudioSocketCall:
         self._on_event = on_event
         self._inbound: asyncio.Queue[bytes | None] = asyncio.Queue()
         self._outbound: asyncio.Queue[bytes | _Mark] = asyncio.Queue()
-        self._marks: dict[str, asyncio.Future[bool]] = {}
+        self._marks = PlaybackMarks()
         self._partial = bytearray()
         self._skipped_kinds: set[int] = set()  # unknown types, each logged once
         self._pacer: asyncio.Task[None] | None = None
         self._closed = False
         self.digits = ""
-        self.played_marks: list[str] = []
-        self.unplayed_marks: list[str] = []
+        self.played_marks = self._marks.played
+        self.unplayed_marks = self._marks.unplayed
 
     @property
     def closed(self) -> bool:
@@ -126,22 +127,19 @@ class AudioSocketCall:
 
     async def mark(self, name: str) -> None:
         """Note when every frame queued before `name` has gone out to Asterisk."""
-        self._marks[name] = asyncio.get_running_loop().create_future()
+        self._marks.expect(name)
         self._outbound.put_nowait(_Mark(name))
 
     async def wait_played(self, name: str) -> bool:
         """True when the mark's audio went out; False when cleared or the call ended first."""
-        waiter = self._marks.get(name)
-        if waiter is None:
-            return name in self.played_marks
-        return await waiter
+        return await self._marks.wait(name)
 
     async def clear(self) -> None:
         """Barge-in: drop every frame not yet sent."""
         while not self._outbound.empty():
             item = self._outbound.get_nowait()
             if isinstance(item, _Mark):
-                self._settle(item.name, played=False)
+                self._marks.settle(item.name, played=False)
 
     async def close(self) -> None:
         """Hang up from our side: Asterisk ends `AudioSocket()` on the hang-up message."""
@@ -219,7 +217,7 @@ class AudioSocketCall:
         while True:
             item = await self._outbound.get()
             if isinstance(item, _Mark):
-                self._settle(item.name, played=True)
+                self._marks.settle(item.name, played=True)
                 continue
 
             now = time.monotonic()
@@ -228,12 +226,6 @@ class AudioSocketCall:
             self._writer.write(encode_message(KIND_AUDIO, item))
             await self._writer.drain()
             deadline += len(item) / (2 * 8000)
-
-    def _settle(self, name: str, played: bool) -> None:
-        waiter = self._marks.pop(name, None)
-        (self.played_marks if played else self.unplayed_marks).append(name)
-        if waiter is not None and not waiter.done():
-            waiter.set_result(played)
 
     async def _shut(self, send_hangup: bool) -> None:
         if self._closed:
@@ -245,8 +237,7 @@ class AudioSocketCall:
             with contextlib.suppress(asyncio.CancelledError):
                 await self._pacer
         await self.clear()
-        for name in list(self._marks):
-            self._settle(name, played=False)
+        self._marks.settle_all_unplayed()
 
         with contextlib.suppress(ConnectionError, RuntimeError):
             if send_hangup and not self._writer.is_closing():

@@ -23,6 +23,7 @@ from typing import Any
 from starlette.websockets import WebSocket, WebSocketDisconnect
 
 from fairdial.telephony.events import CallEvent, CallEventKind
+from fairdial.telephony.marks import PlaybackMarks
 
 logger = logging.getLogger("fairdial.telephony")
 
@@ -67,14 +68,14 @@ class TwilioMediaStream:
         self._on_event = on_event
         self._inbound: asyncio.Queue[bytes | None] = asyncio.Queue()
         self._partial = bytearray()
-        self._marks: dict[str, asyncio.Future[bool]] = {}
+        self._marks = PlaybackMarks()
         self._cleared: set[str] = set()
         self._last_sequence = 0
         self._closed = False
         self.start: StreamStart | None = None
         self.digits = ""
-        self.played_marks: list[str] = []
-        self.unplayed_marks: list[str] = []
+        self.played_marks = self._marks.played
+        self.unplayed_marks = self._marks.unplayed
 
     @property
     def closed(self) -> bool:
@@ -126,20 +127,17 @@ class TwilioMediaStream:
 
     async def mark(self, name: str) -> None:
         """Ask Twilio to echo `name` once every frame sent before it has been played."""
-        self._marks[name] = asyncio.get_running_loop().create_future()
+        self._marks.expect(name)
         await self._send({"event": "mark", "mark": {"name": name}})
 
     async def wait_played(self, name: str) -> bool:
         """True when the mark's audio was played; False when cleared or the call ended first."""
-        waiter = self._marks.get(name)
-        if waiter is None:
-            return name in self.played_marks
-        return await waiter
+        return await self._marks.wait(name)
 
     async def clear(self) -> None:
         """Barge-in: drop the audio Twilio still holds. Its pending marks come back unplayed."""
         # Twilio answers a clear by echoing every mark still queued; those were never heard.
-        self._cleared.update(self._marks)
+        self._cleared.update(self._marks.pending())
         await self._send({"event": "clear"})
 
     async def close(self) -> None:
@@ -147,11 +145,7 @@ class TwilioMediaStream:
             return
         self._closed = True
         self._inbound.put_nowait(None)
-        for name, waiter in self._marks.items():
-            if not waiter.done():
-                waiter.set_result(False)
-                self.unplayed_marks.append(name)
-        self._marks.clear()
+        self._marks.settle_all_unplayed()
         try:
             await self._socket.close()
         except (RuntimeError, OSError, WebSocketDisconnect):
@@ -190,15 +184,10 @@ class TwilioMediaStream:
             self._inbound.put_nowait(frame)
 
     def _on_mark(self, name: str) -> None:
-        waiter = self._marks.pop(name, None)
-        if waiter is None:
-            logger.debug("unknown mark echoed", extra={"call_id": self.call_id})
-            return
         played = name not in self._cleared
         self._cleared.discard(name)
-        (self.played_marks if played else self.unplayed_marks).append(name)
-        if not waiter.done():
-            waiter.set_result(played)
+        if not self._marks.settle(name, played):
+            logger.debug("unknown mark echoed", extra={"call_id": self.call_id})
 
     def _on_dtmf(self, digit: str) -> None:
         self.digits += digit
