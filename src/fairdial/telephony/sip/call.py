@@ -116,9 +116,18 @@ class SipCall(pj.Call):
         holds it until the bridge has long moved on, then lets it go.
         """
         port, self._port = self._port, None
-        self._connected.clear()
-        if port is not None:
-            port.retired = True
+        connected, self._connected = self._connected, set()
+        if port is None:
+            return None
+        port.retired = True
+        for index in connected:
+            # Unlinked, the bridge stops asking the port for frames and handing it any.
+            try:
+                stream = self.getAudioMedia(index)
+                stream.stopTransmit(port)
+                port.stopTransmit(stream)
+            except pj.Error:
+                pass  # the call's media is gone already, and its links with it
         return port
 
     def _connect_audio(self, info: Any) -> None:
