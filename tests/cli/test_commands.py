@@ -144,3 +144,14 @@ def test_the_voice_demo_folder_is_owner_only_and_its_summary_counts_silent_calls
         "had no audio and got none."
     )
     assert _recordings_line(finished[:1], folder).endswith(f"are in {folder}/.")
+
+
+def test_report_on_a_campaign_that_does_not_exist_says_so(home, tmp_path):
+    portfolio = generate_portfolio(tmp_path / "p.csv", 20, seed=3)
+    _invoke("import", str(portfolio), "--format", "csv")
+    _invoke("run", "--days", "1", "--seed", "1", "--start", "2026-03-02", "--json")
+
+    assert _invoke("report", "--campaign", "1", "--json").exit_code == 0
+    missing = _invoke("report", "--campaign", "999")
+    assert missing.exit_code == 2
+    assert "no campaign 999" in missing.output

@@ -32,7 +32,7 @@ from fairdial.cli.common import (
 )
 from fairdial.reporting.kpi import kpis
 from fairdial.store import Store
-from fairdial.store.models import Account
+from fairdial.store.models import Account, Campaign
 
 if TYPE_CHECKING:
     from fairdial.server.config import ServeConfig
@@ -294,6 +294,8 @@ def report_command(
 ) -> None:
     """KPIs: attempts, connects, RPC and PTP rates, amounts promised, plans, hand-offs, blocks."""
     with store_from_options(db, home, must_exist=True) as store, store.session() as session:
+        if campaign is not None and session.get(Campaign, campaign) is None:
+            raise fail(f"no campaign {campaign} in this store (see the ids fairdial run printed)")
         figures = kpis(session, campaign)
     if json_out:
         print(json.dumps(figures, indent=2, ensure_ascii=False))
