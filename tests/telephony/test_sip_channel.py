@@ -179,13 +179,25 @@ def test_peer_rejecting_a_ringing_call_is_busy(tmp_path: Path) -> None:
         with baresip(tmp_path, "declines", answer="manual") as peer:
             ringing = asyncio.Event()
 
+            async def decline() -> None:
+                # baresip rejects a ringing call with 486 on /hangup; the 180 can reach us before
+                # its console knows the call, so the key is pressed until the dial ends.
+                await ringing.wait()
+                while True:
+                    peer.command("/hangup\n")
+                    await asyncio.sleep(0.5)
+
             def on_event(event: CallEvent) -> None:
                 if event.kind is CallEventKind.RINGING:
                     ringing.set()
-                    peer.command("/hangup\n")  # baresip rejects a ringing call with 486
 
-            async with SipChannel(_config(), session_factory=_keep, on_event=on_event) as channel:
-                outcome = await channel.dial(_request(peer.uri("declines")))
+            config = _config(ring_timeout_s=15)
+            async with SipChannel(config, session_factory=_keep, on_event=on_event) as channel:
+                declining = asyncio.create_task(decline())
+                try:
+                    outcome = await channel.dial(_request(peer.uri("declines")))
+                finally:
+                    declining.cancel()
                 assert ringing.is_set()
                 assert outcome.result is CallResult.BUSY
 
