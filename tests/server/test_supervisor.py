@@ -35,7 +35,7 @@ async def _talk(spoke: list[str], call_id: str) -> None:
 def _run_without_never_awaited_warnings(scenario: Callable[[], Awaitable[None]]) -> None:
     with warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always")
-        asyncio.run(asyncio.wait_for(scenario(), 10))
+        asyncio.run(asyncio.wait_for(scenario(), 30))
         gc.collect()  # an unawaited coroutine warns when it is collected
     assert [str(w.message) for w in caught if "never awaited" in str(w.message)] == []
 
@@ -92,3 +92,48 @@ def test_a_failed_hang_up_of_an_unstarted_call_is_logged_not_raised(
 
     _run_without_never_awaited_warnings(scenario)
     assert "hang-up failed: carrier unreachable" in caplog.text
+
+
+def test_a_crash_in_one_call_never_touches_another() -> None:
+    carrier = _Carrier()
+    call_ids = [f"c{i}" for i in range(6)]
+
+    async def talk(call_id: str, fail: bool) -> str:
+        await asyncio.sleep(0.01)
+        if fail:
+            raise RuntimeError("engine exploded")
+        await asyncio.sleep(0.05)
+        return call_id
+
+    async def scenario() -> None:
+        supervisor = CallSupervisor(60.0)
+        tasks = [
+            supervisor.run(call_id, talk(call_id, call_id == "c3"), carrier.hang_up_of(call_id))
+            for call_id in call_ids
+        ]
+        await asyncio.gather(*tasks)
+        assert (supervisor.completed, supervisor.failed) == (5, 1)
+        assert supervisor.active == 0
+
+    asyncio.run(asyncio.wait_for(scenario(), 30))
+    assert sorted(carrier.hung_up) == call_ids
+
+
+def test_a_watched_call_ends_soon_after_its_stream_closes() -> None:
+    carrier = _Carrier()
+    closed = False
+
+    async def scenario() -> None:
+        nonlocal closed
+        supervisor = CallSupervisor(60.0, poll_s=0.02)
+        task = supervisor.watch("c1", lambda: closed, carrier.hang_up_of("c1"))
+        await asyncio.sleep(0.05)  # a few polls of a stream still open
+        assert not task.done()
+
+        closed = True
+        await asyncio.wait_for(task, 10)  # far sooner than the 60 s maximum would end it
+        assert supervisor.active == 0
+        assert supervisor.timed_out == 0
+
+    asyncio.run(scenario())
+    assert carrier.hung_up == ["c1"]

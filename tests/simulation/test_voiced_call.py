@@ -97,15 +97,18 @@ def test_the_recording_is_stereo_aligned_and_each_side_speaks_in_its_turn(voiced
     for reply in session.line.far_end.replies:
         assert _rms(span(borrower, reply.starts_at, reply.seconds)) > 500
         assert _rms(span(bot, reply.starts_at, reply.seconds)) == 0.0
-    # Each sentence is heard once synthesised: within a few seconds of the bot starting on it.
-    for line in session.transcript:
-        if line.speaker == "bot":
-            assert _rms(span(bot, line.offset_s, 3.0)) > 500
-    # While the bot talks, the borrower's side carries only the line noise.
     frames = len(bot) // 160
     bot_frames = bot[: frames * 160].reshape(frames, 160).astype(np.float64)
     borrower_frames = borrower[: frames * 160].reshape(frames, 160)
     talking = np.sqrt((bot_frames**2).mean(axis=1)) > 500
+    # Each sentence is heard once synthesised, before the bot starts on the next one. The
+    # synthesis costs this machine's time on the call's clock, so a busy machine starts the
+    # audio later; at least half a second of it lands in the sentence's own slot.
+    bot_lines = [line for line in session.transcript if line.speaker == "bot"]
+    slot_ends = [line.offset_s for line in bot_lines[1:]] + [frames * 0.02]
+    for line, slot_end in zip(bot_lines, slot_ends, strict=True):
+        assert talking[round(line.offset_s / 0.02) : round(slot_end / 0.02)].sum() >= 25, line.act
+    # While the bot talks, the borrower's side carries only the line noise.
     assert talking.sum() > 100
     assert _rms(borrower_frames[talking].ravel()) < 200
 

@@ -78,7 +78,7 @@ def test_a_machine_greeting_gets_a_machine_session_that_leaves_a_message() -> No
         outcome = await converse(screened.session, facts("en-US"))
         return screened, outcome
 
-    screened, outcome = asyncio.run(asyncio.wait_for(call(), 20))
+    screened, outcome = asyncio.run(asyncio.wait_for(call(), 60))
     assert screened.amd.decision.label is AmdLabel.MACHINE
     assert screened.amd.slot is not None and screened.amd.slot.reason == "beep"
     assert screened.call.answered_by is AnsweredBy.MACHINE
@@ -99,7 +99,7 @@ def test_a_short_hello_gets_a_human_session_that_hears_the_borrower_next() -> No
         await screened.session.hangup()
         return screened, started
 
-    screened, started = asyncio.run(asyncio.wait_for(call(), 10))
+    screened, started = asyncio.run(asyncio.wait_for(call(), 30))
     assert screened.amd.decision.label is AmdLabel.HUMAN
     assert screened.amd.decision.reason == "short_greeting"
     assert screened.amd.slot is None

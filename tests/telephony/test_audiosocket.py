@@ -75,7 +75,7 @@ async def audiosocket_server(
 
 
 def run(scenario: Callable[[], Awaitable[None]]) -> None:
-    asyncio.run(asyncio.wait_for(scenario(), timeout=10))
+    asyncio.run(asyncio.wait_for(scenario(), timeout=30))
 
 
 def test_wire_format_of_each_message_type() -> None:
@@ -371,7 +371,7 @@ def test_a_dial_can_wait_for_the_call_with_its_uuid() -> None:
         _, port = await server.start()
         expected = server.expect(CALL_ID.upper())
         asterisk = await Asterisk.connect(port)
-        call = await asyncio.wait_for(expected, 2)
+        call = await asyncio.wait_for(expected, 10)
         assert call.call_id == CALL_ID
         await asterisk.send(KIND_HANGUP)
         assert await call.receive() is None

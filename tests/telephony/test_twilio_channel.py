@@ -27,6 +27,7 @@ from tests.telephony.fake_twilio_rest import (
 )
 from tests.telephony.servers import base_url, bound_socket, serving
 from tests.telephony.twilio_peer import TwilioPeer
+from tests.telephony.waits import until
 
 FROM = "+15005550009"
 FRAME = bytes(range(160))
@@ -77,9 +78,13 @@ class World:
 
 @asynccontextmanager
 async def twilio_world(
-    ring_timeout_s: int = 2, fake: FakeTwilioRest | None = None, failing_sessions: bool = False
+    ring_timeout_s: int = 10, fake: FakeTwilioRest | None = None, failing_sessions: bool = False
 ) -> AsyncIterator[World]:
-    """A channel, its web app on loopback and a Twilio fake; `failing_sessions` break answers."""
+    """A channel, its web app on loopback and a Twilio fake; `failing_sessions` break answers.
+
+    The ring timeout is long enough for a loaded machine to post every callback in time; the
+    tests about a dial that times out ask for a short one.
+    """
     fake = fake or FakeTwilioRest()
     channel_socket = bound_socket()
     async with serving(fake.app()) as rest_url:
@@ -110,7 +115,7 @@ def request(number: str = "+15005550006") -> DialRequest:
 
 
 def run(scenario: Callable[[], Awaitable[None]]) -> None:
-    asyncio.run(asyncio.wait_for(scenario(), timeout=10))
+    asyncio.run(asyncio.wait_for(scenario(), timeout=60))
 
 
 def test_an_answered_call_hands_its_media_stream_to_the_session() -> None:
@@ -146,8 +151,7 @@ def test_an_answered_call_hands_its_media_stream_to_the_session() -> None:
             assert world.fake.calls[call.sid].status == "completed"
             with pytest.raises(ConnectionClosed):
                 await peer.next_message()
-            await asyncio.sleep(0.05)
-            assert world.channel.pending_dials == 0
+            await until(lambda: world.channel.pending_dials == 0)  # once its stream has ended
 
     run(scenario)
 
@@ -360,8 +364,7 @@ def test_a_session_that_cannot_start_hangs_the_call_up_at_once() -> None:
             assert world.fake.calls[call.sid].status == "completed"
             with pytest.raises(ConnectionClosed):
                 await peer.next_message()
-            await asyncio.sleep(0.05)
-            assert world.channel.pending_dials == 0
+            await until(lambda: world.channel.pending_dials == 0)  # once its stream has ended
 
     run(scenario)
 
