@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import importlib
+import importlib.util
 
 import typer
 
@@ -15,8 +16,12 @@ app = typer.Typer(
 )
 
 
-# Commands whose modules need an optional extra, and the extra that provides them.
-_OPTIONAL = {"recordings": "voice", "serve": "telephony"}
+# Commands that need an optional extra: the extra, and the packages of it the command imports
+# when it runs (looked up, not imported, so that listing the commands stays quick).
+_OPTIONAL = {
+    "recordings": ("voice", ("soxr",)),
+    "serve": ("telephony", ("httpx", "starlette", "uvicorn", "websockets")),
+}
 
 
 def _register() -> None:
@@ -32,20 +37,21 @@ def _register() -> None:
         portfolio,
     )
 
-    for name, extra in _OPTIONAL.items():
-        try:
+    for name, (extra, packages) in _OPTIONAL.items():
+        absent = next((p for p in packages if importlib.util.find_spec(p) is None), None)
+        if absent is None:
             importlib.import_module(f"fairdial.cli.{name}")
-        except ImportError as error:
-            _unavailable(name, extra, error)
+        else:
+            _unavailable(name, extra, absent)
 
 
-def _unavailable(name: str, extra: str, error: ImportError) -> None:
+def _unavailable(name: str, extra: str, absent: str) -> None:
     """Keep the command listed, and say what to install when someone runs it."""
 
     @app.command(name, help=f"(needs the '{extra}' extra)", add_help_option=False)
     def missing() -> None:
         typer.echo(
-            f"error: fairdial {name} needs the '{extra}' extra ({error.name} is missing): "
+            f"error: fairdial {name} needs the '{extra}' extra ({absent} is missing): "
             f"pip install 'fairdial[{extra}]'",
             err=True,
         )

@@ -7,7 +7,6 @@ from typing import Annotated
 
 import typer
 
-from fairdial.audit.verify import verify
 from fairdial.cli import app
 from fairdial.cli.common import DbOption, HomeOption, console, store_from_options
 
@@ -22,6 +21,8 @@ def verify_command(
     home: HomeOption = None,
 ) -> None:
     """Re-check the hash chain and every recorded attempt; exit 1 on any problem."""
+    from fairdial.audit.verify import verify
+
     with store_from_options(db, home, must_exist=True) as store, store.session() as session:
         report = verify(session)
     if json_out:

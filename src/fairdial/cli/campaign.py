@@ -14,12 +14,8 @@ from typing import TYPE_CHECKING, Annotated
 import typer
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
-from sqlalchemy import func, select
 
-from fairdial.campaign.dialler import DayStats
-from fairdial.campaign.lock import CampaignBusy
-from fairdial.campaign.runner import CampaignError, RunOptions, RunSummary, run_campaign
-from fairdial.campaign.runner import Progress as RunProgress
+from fairdial.campaign.progress import Progress as RunProgress
 from fairdial.campaign.settings import CampaignSettings
 from fairdial.cli import app
 from fairdial.cli.common import (
@@ -30,12 +26,14 @@ from fairdial.cli.common import (
     fail,
     store_from_options,
 )
-from fairdial.reporting.kpi import kpis
-from fairdial.store import Store
-from fairdial.store.models import Account, Campaign
 
+# The campaign machinery, the store and the speech models load when a command runs, not when
+# `fairdial --help` lists the commands.
 if TYPE_CHECKING:
+    from fairdial.campaign.dialler import DayStats
+    from fairdial.campaign.runner import RunOptions, RunSummary
     from fairdial.server.config import ServeConfig
+    from fairdial.store import Store
 
 DEFAULT_LINES = CampaignSettings().lines
 
@@ -60,10 +58,15 @@ class _Bar(RunProgress):
 
 
 def run_with_progress(store: Store, options: RunOptions, quiet: bool = False) -> RunSummary:
+    from fairdial.campaign.runner import run_campaign
+
     return _with_progress(lambda bar: run_campaign(store, options, bar), quiet)
 
 
 def _with_progress(run: Callable[[RunProgress], RunSummary], quiet: bool) -> RunSummary:
+    from fairdial.campaign.lock import CampaignBusy
+    from fairdial.campaign.runner import CampaignError
+
     columns = (
         TextColumn("{task.description}"),
         BarColumn(),
@@ -133,6 +136,9 @@ def run_command(
 ) -> None:
     """Plan, gate and dial the portfolio's overdue accounts: simulated borrowers by default,
     or real phones through a carrier (--carrier twilio|sip --config serve.yaml)."""
+    from fairdial.campaign.runner import RunOptions
+    from fairdial.reporting.kpi import kpis
+
     if carrier is not None or config_path is not None or until is not None:
         if days != 1 or start is not None:
             raise fail("--days and --start are for simulated runs: a carrier run calls today")
@@ -174,6 +180,10 @@ def run_command(
 
 
 def _require_accounts(store: Store) -> None:
+    from sqlalchemy import func, select
+
+    from fairdial.store.models import Account
+
     with store.session() as session:
         if not session.scalar(select(func.count()).select_from(Account)):
             raise fail("the store has no accounts: import a portfolio first (fairdial import)")
@@ -183,6 +193,8 @@ def _run_through_carrier(
     config: ServeConfig, carrier: str, options: RunOptions, json_out: bool
 ) -> None:
     """`fairdial run --carrier`: today's accounts through the carrier the serve YAML sets up."""
+    from fairdial.reporting.kpi import kpis
+
     # httpx logs every request's URL at INFO, and a URL may carry a borrower's phone number.
     logging.getLogger("httpx").setLevel(logging.WARNING)
     config_home = Path(config.home) if config.home else None
@@ -208,6 +220,7 @@ def _run_through_carrier(
 
 def _carrier_config(carrier: str, config_path: Path) -> ServeConfig:
     from fairdial.campaign.carrier import check_carrier
+    from fairdial.campaign.runner import CampaignError
     from fairdial.server.config import ServeConfigError, load_config
 
     try:
@@ -229,6 +242,7 @@ def _carrier_lines(config: ServeConfig, carrier: str, lines: int | None, config_
     smaller; not asked, it takes the user agent's `max_calls` and says so.
     """
     from fairdial.campaign.carrier import check_lines, line_limit
+    from fairdial.campaign.runner import CampaignError
 
     limit = line_limit(config, carrier)
     if lines is None:
@@ -293,6 +307,9 @@ def report_command(
     home: HomeOption = None,
 ) -> None:
     """KPIs: attempts, connects, RPC and PTP rates, amounts promised, plans, hand-offs, blocks."""
+    from fairdial.reporting.kpi import kpis
+    from fairdial.store.models import Campaign
+
     with store_from_options(db, home, must_exist=True) as store, store.session() as session:
         if campaign is not None and session.get(Campaign, campaign) is None:
             raise fail(f"no campaign {campaign} in this store (see the ids fairdial run printed)")

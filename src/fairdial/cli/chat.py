@@ -10,18 +10,14 @@ from pathlib import Path
 from typing import Annotated, Any
 
 import typer
-from sqlalchemy import select
 
 from fairdial.campaign.settings import COMPANY_NAMES, bounds_for
 from fairdial.cli import app
 from fairdial.cli.common import DbOption, HomeOption, console, fail, store_from_options
-from fairdial.conversation.account_facts import account_facts
 from fairdial.conversation.console_session import ConsoleSession
-from fairdial.conversation.engine import converse
 from fairdial.conversation.facts import AccountFacts, OfferBounds
 from fairdial.conversation.outcome import ConversationOutcome
 from fairdial.conversation.script import ScriptError, load_script
-from fairdial.store.models import Account, CallAttempt
 from fairdial.telephony.base import BotUtterance
 
 
@@ -53,6 +49,13 @@ def chat_command(
     home: HomeOption = None,
 ) -> None:
     """Hold one conversation with the bot in the terminal, as the account's borrower would."""
+    # The store and the understanding models load here, not for `fairdial --help`.
+    from sqlalchemy import select
+
+    from fairdial.conversation.account_facts import account_facts
+    from fairdial.conversation.engine import converse
+    from fairdial.store.models import Account, CallAttempt
+
     if answered_by not in ("human", "machine"):
         raise fail("--answered-by takes 'human' or 'machine'")
     if settlement_floor is not None and not 0 < settlement_floor < 1:

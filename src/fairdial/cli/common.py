@@ -6,14 +6,15 @@ import errno
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 from rich.console import Console
-from sqlalchemy.exc import OperationalError
 
 from fairdial.config import load_settings
-from fairdial.store import Store, open_store
+
+if TYPE_CHECKING:
+    from fairdial.store import Store
 
 console = Console()
 err_console = Console(stderr=True)
@@ -45,6 +46,11 @@ def store_from_options(
     db: str | None, home: Path | None, *, must_exist: bool = False
 ) -> Iterator[Store]:
     """The store the options name; `must_exist` for commands that only read one."""
+    # Imported here, as in every command that needs them: `fairdial --help` loads none of them.
+    from sqlalchemy.exc import OperationalError
+
+    from fairdial.store import open_store
+
     settings = load_settings(db, home)
     try:
         store = open_store(settings=settings, must_exist=must_exist)
@@ -69,6 +75,8 @@ def _store_folder(store: Store) -> Path:
 
 def _a_write_refused(store: Store, exc: Exception) -> bool:
     """A write SQLite refused, or a file (a lock, a recording) not created beside the store."""
+    from sqlalchemy.exc import OperationalError
+
     if isinstance(exc, OperationalError):
         # SQLite's extended codes keep the primary code in the low byte.
         return getattr(exc.orig, "sqlite_errorcode", 0) & 0xFF == SQLITE_READONLY

@@ -5,29 +5,25 @@ from __future__ import annotations
 import statistics
 from datetime import date
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
-from sqlalchemy import select
 
-from fairdial.audit.verify import verify
-from fairdial.campaign.runner import RunOptions
 from fairdial.campaign.settings import CampaignSettings
 from fairdial.cli import app
 from fairdial.cli.campaign import print_report, run_with_progress
 from fairdial.cli.common import console, fail
 from fairdial.cli.portfolio import print_import_report
 from fairdial.config import Settings
-from fairdial.portfolio import PortfolioReadError, import_portfolio
-from fairdial.portfolio.generate import Mix, generate_portfolio
-from fairdial.reporting.kpi import kpis
-from fairdial.reporting.latency import latency_figures
-from fairdial.store import Store, open_store
-from fairdial.store.models import CallAttempt, Conversation
+from fairdial.portfolio import PortfolioReadError
+
+# The store, the campaign and the data generator load when the demo runs, not for --help.
+if TYPE_CHECKING:
+    from fairdial.store import Store
 
 DEMO_HOME = Path("fairdial-demo")
 # The voice demo calls a handful of accounts: half in the US, a quarter each in Taiwan and China.
-VOICE_MIX = Mix(mainland=0.25, us=0.5)
+VOICE_MIX = {"mainland": 0.25, "us": 0.5}
 
 
 DEMO_MARK = ".fairdial-demo"
@@ -35,6 +31,8 @@ DEMO_MARK = ".fairdial-demo"
 
 def _fresh_store(home: Path) -> Store:
     """An empty store in the demo's own folder; a store the demo did not make is never touched."""
+    from fairdial.store import open_store
+
     if any(home.iterdir()) and not (home / DEMO_MARK).exists():
         # A key alone may protect a PostgreSQL store; a portfolio file may be someone's own.
         raise fail(
@@ -50,6 +48,10 @@ def _fresh_store(home: Path) -> Store:
 
 def _show_one_call(store: Store, campaign_id: int) -> None:
     """Print one right-party conversation that ended in a promise: what the bot sounds like."""
+    from sqlalchemy import select
+
+    from fairdial.store.models import CallAttempt, Conversation
+
     with store.session() as session:
         conversation = session.scalars(
             select(Conversation)
@@ -91,6 +93,12 @@ def demo_command(
     calls: Annotated[int, typer.Option(min=2, max=40, help="Accounts called with --voice.")] = 8,
 ) -> None:
     """Import a portfolio, run a simulated campaign, and report: all in a fresh local store."""
+    from fairdial.audit.verify import verify
+    from fairdial.campaign.runner import RunOptions
+    from fairdial.portfolio.generate import generate_portfolio
+    from fairdial.portfolio.importer import import_portfolio
+    from fairdial.reporting.kpi import kpis
+
     home.mkdir(parents=True, exist_ok=True)
     if voice:
         _voice_demo(home, calls, seed)
@@ -133,6 +141,10 @@ def demo_command(
 def _voice_demo(home: Path, calls: int, seed: int) -> None:
     """A one-day campaign over the simulated channel in audio, with the real offline engines."""
     # Imported here: the speech engines load their models, which the text demo never needs.
+    from fairdial.campaign.runner import RunOptions
+    from fairdial.portfolio.generate import Mix, generate_portfolio
+    from fairdial.portfolio.importer import import_portfolio
+    from fairdial.reporting.kpi import kpis
     from fairdial.simulation.voiced import default_borrower_voices
     from fairdial.telephony.sim_audio import SimAudioChannel
     from fairdial.voice.factory import SpeechToTextByLanguage, default_speech_to_text
@@ -145,7 +157,7 @@ def _voice_demo(home: Path, calls: int, seed: int) -> None:
     for old in recordings.glob("*.wav"):
         old.unlink()
     try:
-        source = generate_portfolio(home / "portfolio.csv", calls, seed, VOICE_MIX)
+        source = generate_portfolio(home / "portfolio.csv", calls, seed, Mix(**VOICE_MIX))
         print_import_report(import_portfolio(store, source, "csv"))
 
         console.print("loading speech engines (whisper tiny.en and base, piper, espeak-ng)")
@@ -226,6 +238,8 @@ def _print_voice_calls(finished: list) -> None:  # type: ignore[type-arg]
                 f"output cleared {barge.latency_s * 1000:.0f} ms after speech was detected",
                 highlight=False,
             )
+    from fairdial.reporting.latency import latency_figures
+
     turns = [turn.as_dict() for call in finished for turn in call.turn_metrics]
     figures = latency_figures(turns)
     if figures:

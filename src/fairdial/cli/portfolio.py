@@ -11,7 +11,7 @@ from rich.table import Table
 
 from fairdial.cli import app
 from fairdial.cli.common import DbOption, HomeOption, console, fail, store_from_options
-from fairdial.portfolio import FORMATS, ImportReport, PortfolioReadError, import_portfolio
+from fairdial.portfolio import FORMATS, ImportReport, PortfolioReadError
 
 # The terminal shows this many rejected rows; --report holds them all.
 SHOWN_REJECTIONS = 50
@@ -39,6 +39,8 @@ def import_command(
         raise fail(f"unknown format {fmt!r}; use one of {', '.join(FORMATS)}")
     if mapping is not None and fmt != "csv":
         raise fail("--mapping is only read with --format csv")
+
+    from fairdial.portfolio.importer import import_portfolio
 
     with store_from_options(db, home) as store:
         columns = (

@@ -6,17 +6,17 @@ import json
 import sys
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
-from sqlalchemy import select
 
 from fairdial.cli import app
 from fairdial.cli.common import DbOption, HomeOption, console, fail, store_from_options
 from fairdial.config import load_settings
-from fairdial.store.crypto import load_or_create_key
-from fairdial.store.models import Recording
-from fairdial.telephony.recording import RecordingArchive, RecordingCipher
+
+# The store and the audio codecs load when a command runs, not for `fairdial --help`.
+if TYPE_CHECKING:
+    from fairdial.telephony.recording import RecordingArchive
 
 recordings_app = typer.Typer(
     help="List, play, export and purge call recordings.", no_args_is_help=True
@@ -26,6 +26,9 @@ app.add_typer(recordings_app, name="recordings")
 
 def archive_for(db: str | None, home: Path | None) -> RecordingArchive:
     """The recordings folder of the configured store, opened with its master key."""
+    from fairdial.store.crypto import load_or_create_key
+    from fairdial.telephony.recording import RecordingArchive, RecordingCipher
+
     settings = load_settings(db, home)
     key = load_or_create_key(settings.key, settings.key_file)
     return RecordingArchive(settings.home / "recordings", RecordingCipher(key))
@@ -39,6 +42,10 @@ def list_command(
     home: HomeOption = None,
 ) -> None:
     """One line per recording: id, call, jurisdiction, length, kept until."""
+    from sqlalchemy import select
+
+    from fairdial.store.models import Recording
+
     with store_from_options(db, home, must_exist=True) as store, store.session() as session:
         query = select(Recording).order_by(Recording.id)
         if not include_purged:
@@ -75,6 +82,8 @@ def play_command(
     home: HomeOption = None,
 ) -> None:
     """Decrypt one recording to a stereo WAV (left: borrower, right: bot)."""
+    from fairdial.store.models import Recording
+
     archive = archive_for(db, home)
     with store_from_options(db, home, must_exist=True) as store, store.session() as session:
         row = session.get(Recording, recording_id)
@@ -99,6 +108,10 @@ def export_command(
     home: HomeOption = None,
 ) -> None:
     """Decrypt recordings to WAV files named after their id and call."""
+    from sqlalchemy import select
+
+    from fairdial.store.models import Recording
+
     archive = archive_for(db, home)
     with store_from_options(db, home, must_exist=True) as store, store.session() as session:
         query = select(Recording).where(Recording.deleted_at.is_(None)).order_by(Recording.id)

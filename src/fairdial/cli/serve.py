@@ -9,13 +9,16 @@ import logging
 import signal
 import socket
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 
 from fairdial.cli import app
 from fairdial.cli.common import console, fail
-from fairdial.server.config import ServeConfig, ServeConfigError, load_config
+
+# The server and its web stack load when `fairdial serve` runs, not for `fairdial --help`.
+if TYPE_CHECKING:
+    from fairdial.server.config import ServeConfig
 
 logger = logging.getLogger("fairdial.server")
 
@@ -32,6 +35,8 @@ def serve_command(
     ] = False,
 ) -> None:
     """Serve Twilio webhooks and media streams, the AudioSocket listener and SIP until stopped."""
+    from fairdial.server.config import ServeConfigError, load_config
+
     try:
         config = load_config(config_path)
         config.check_environment()
@@ -87,6 +92,8 @@ def _check_listeners_free(config: ServeConfig) -> None:
 
 
 def _probe(section: str, host: str, port: int, family: socket.AddressFamily) -> None:
+    from fairdial.server.config import ServeConfigError
+
     address = f"[{host}]:{port}" if ":" in host else f"{host}:{port}"
     try:
         candidates = socket.getaddrinfo(host, port, family, socket.SOCK_STREAM)
