@@ -91,19 +91,61 @@ def test_reasons_never_echo_personal_values(store, tmp_path):
         assert personal not in text
 
 
-def test_duplicate_account_is_rejected_and_shared_borrower_warned(store, tmp_path):
+def test_rows_repeating_an_account_are_all_rejected_and_shared_borrower_warned(store, tmp_path):
     rows = (
         GOOD
         + "L1,C1,Ann Lee,123-45-6789,(212) 555-0142,mobile,99.00,35,US-NY,yes\n"
-        + "L2,C1,Ann Leigh,123-45-6789,(212) 555-0142,mobile,99.00,0,US-NY,yes\n"
+        + "L2,C2,Bo Chan,987-65-4321,(212) 555-0143,mobile,99.00,0,US-NY,yes\n"
+        + "L3,C2,Bo Chen,987-65-4321,(212) 555-0143,mobile,20.00,10,US-NY,yes\n"
     )
     report = _import(store, tmp_path, rows)
-    assert report.accepted == 2 and report.rejected == 1
-    assert _by_line(report)[3] == (None, "the account reference already appeared on line 2")
+    assert report.accepted == 2 and report.rejected == 2
+    reason = "the account reference is on lines 2, 3; none of them is loaded"
+    assert _by_line(report) == {2: (None, reason), 3: (None, reason)}
     assert [(w.line, w.reason) for w in report.warnings] == [
-        (4, "borrower details differ from line 2; kept those")
+        (5, "borrower details differ from line 4; kept those")
     ]
     assert report.overdue == 1
+    with store.session() as session:
+        assert sorted(session.scalars(select(Account.ref))) == ["L2", "L3"]
+
+
+def test_a_rejected_row_does_not_let_a_later_row_take_its_account(store, tmp_path):
+    rows = (
+        "L1,C1,Ann Lee,123-45-6789,(212) 555-0142,mobile,12x.50,35,US-NY,yes\n"
+        + "L2,C2,Bo Chan,987-65-4321,(212) 555-0143,mobile,20.00,10,US-NY,yes\n"
+        + " L1 ,C1,Ann Lee,123-45-6789,(212) 555-0142,mobile,1250.50,35,US-NY,yes\n"
+    )
+    report = _import(store, tmp_path, rows)
+    assert report.accepted == 1 and report.rejected == 2
+    reason = "the account reference is on lines 2, 4; none of them is loaded"
+    assert _by_line(report) == {2: (None, reason), 4: (None, reason)}
+    with store.session() as session:
+        assert list(session.scalars(select(Account.ref))) == ["L2"]
+
+
+def test_a_repeated_account_leaves_the_stored_one_as_it_was(store, tmp_path):
+    _import(store, tmp_path, GOOD)
+    rows = (
+        GOOD.replace("1250.50", "10.00")
+        + "L2,C2,Bo Chan,987-65-4321,(212) 555-0143,mobile,20.00,10,US-NY,yes\n"
+        + GOOD.replace("1250.50", "99.00")
+    )
+    report = _import(store, tmp_path, rows)
+    assert report.rejected == 2 and report.created == 1
+    with store.session() as session:
+        balances = dict(session.execute(select(Account.ref, Account.balance_minor)).all())
+    assert balances == {"L1": 125050, "L2": 2000}
+
+
+def test_a_reference_on_many_lines_names_the_first_five(store, tmp_path):
+    rows = "".join(GOOD.replace("1250.50", f"{n}.00") for n in range(1, 9))
+    report = _import(store, tmp_path, rows)
+    assert report.accepted == 0 and report.rejected == 8
+    reasons = {reason for _, reason in _by_line(report).values()}
+    assert reasons == {
+        "the account reference is on lines 2, 3, 4, 5, 6 and 3 more; none of them is loaded"
+    }
 
 
 def test_negative_balance_allowed_when_the_mapping_says_so(store, tmp_path):

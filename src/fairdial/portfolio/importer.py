@@ -20,6 +20,7 @@ log = logging.getLogger("fairdial.portfolio")
 
 CHUNK_ROWS = 1000
 NO_DATA_ROWS = "the file has a header but no data rows"
+LINES_NAMED = 5  # a reason names at most this many lines of a repeated account reference
 Progress = Callable[[int, int | None], None]
 
 
@@ -42,12 +43,13 @@ def import_portfolio(
     reader = get_format(fmt, Path(mapping) if mapping else None)
     table = read_table(Path(path), encoding)
     _check_columns(table, reader)
+    repeated = _repeated_refs(Path(path), encoding, reader, table.sha256)
 
     report = ImportReport(source=reader.source, file_name=table.name, file_sha256=table.sha256)
     started_at = datetime.now(UTC)
     with store.transaction() as session:
         writer = PortfolioWriter(session, store.cipher, started_at)
-        _Run(reader, writer, report, progress).consume(table)
+        _Run(reader, writer, report, progress, repeated).consume(table)
 
         batch = ImportBatch(
             source=reader.source,
@@ -78,6 +80,38 @@ def _check_columns(table: Table, reader: PortfolioFormat) -> None:
     raise PortfolioReadError(f"{table.name} is missing required column {missing[0]!r}{more}")
 
 
+def _repeated_refs(
+    path: Path, encoding: str, reader: PortfolioFormat, sha256: str
+) -> dict[str, list[int]]:
+    """Account references that more than one row of the file carries, with those rows' lines.
+
+    Two rows claiming one account cannot both be right, and loading either would hide the
+    other: every row that carries such a reference is rejected, whether or not it is valid.
+    Rows are written as they stream, so the file is read once beforehand to find them.
+    """
+    if not reader.refs_in_file:
+        return {}
+    table = read_table(path, encoding)
+    first_lines: dict[str, int] = {}
+    repeated: dict[str, list[int]] = {}
+    for line, values in table.rows:
+        ref = reader.account_ref(values)
+        if ref is None:
+            continue
+        first = first_lines.setdefault(ref, line)
+        if first != line:
+            repeated.setdefault(ref, [first]).append(line)
+    if table.sha256 != sha256:
+        raise PortfolioReadError(f"{table.name} changed while it was being read; import it again")
+    return repeated
+
+
+def _repeated_reason(lines: list[int]) -> str:
+    named = ", ".join(str(line) for line in lines[:LINES_NAMED])
+    more = f" and {len(lines) - LINES_NAMED} more" if len(lines) > LINES_NAMED else ""
+    return f"the account reference is on lines {named}{more}; none of them is loaded"
+
+
 class _Run:
     """The state of one import while rows stream through it."""
 
@@ -87,12 +121,13 @@ class _Run:
         writer: PortfolioWriter,
         report: ImportReport,
         progress: Progress | None,
+        repeated: dict[str, list[int]],
     ) -> None:
         self.reader = reader
         self.writer = writer
         self.report = report
         self.progress = progress
-        self.account_lines: dict[str, int] = {}
+        self.repeated = repeated
         self.borrowers: dict[str, tuple[int, BorrowerRecord]] = {}
         self.chunk: list[PortfolioRow] = []
 
@@ -117,16 +152,15 @@ class _Run:
         self.report.warnings.sort(key=lambda p: p.line)
 
     def _take(self, line: int, values: dict[str, str]) -> None:
+        if self.repeated:
+            lines = self.repeated.get(self.reader.account_ref(values) or "")
+            if lines is not None:
+                self._reject(RowProblem(line, None, _repeated_reason(lines)))
+                return
         try:
             row = self.reader.parse(line, values)
         except RowRejected as exc:
             self._reject(RowProblem(line, exc.column, exc.reason))
-            return
-
-        first_line = self.account_lines.setdefault(row.account.ref, line)
-        if first_line != line:
-            reason = f"the account reference already appeared on line {first_line}"
-            self._reject(RowProblem(line, None, reason))
             return
 
         seen = self.borrowers.setdefault(row.borrower.ref, (line, row.borrower))

@@ -14,9 +14,16 @@ FORMATS = ("csv", "uci-taiwan", "lending-club")
 class PortfolioFormat(Protocol):
     source: str
     required_columns: tuple[str, ...]
+    # Whether account references come from the file, where two rows may repeat one; formats
+    # that number the rows themselves cannot repeat a reference.
+    refs_in_file: bool
 
     def parse(self, line: int, values: dict[str, str]) -> PortfolioRow:
         """The row as records; raises RowRejected naming the column at fault."""
+        ...
+
+    def account_ref(self, values: dict[str, str]) -> str | None:
+        """The account reference the row would be stored under; None without a usable one."""
         ...
 
 

@@ -39,6 +39,7 @@ def _number(value: Decimal) -> int | float:
 
 class LendingClubFormat:
     source = "lending-club"
+    refs_in_file = False
     required_columns: tuple[str, ...] = (
         "state",
         "loan_status",
@@ -51,6 +52,9 @@ class LendingClubFormat:
 
     def __init__(self) -> None:
         self._identities = UsIdentities()
+
+    def account_ref(self, values: dict[str, str]) -> str | None:
+        return None  # the reference is made from the row's line, and no two rows share one
 
     def parse(self, line: int, values: dict[str, str]) -> PortfolioRow:
         status = fields.required(values.get("loan_status"), "loan_status")

@@ -20,6 +20,8 @@ LENDER_CONSENT = "lender file"
 
 
 class MappedFormat:
+    refs_in_file = True
+
     def __init__(self, mapping: Mapping) -> None:
         self.mapping = mapping
         self.source = mapping.source
@@ -36,6 +38,12 @@ class MappedFormat:
             if text.strip() or name not in self.mapping.defaults:
                 return text, column
         return self.mapping.defaults.get(name), column or name
+
+    def account_ref(self, values: dict[str, str]) -> str | None:
+        try:
+            return fields.ref_text(*self._get(values, "account_ref"))
+        except RowRejected:
+            return None  # the row is rejected for its reference itself
 
     def parse(self, line: int, values: dict[str, str]) -> PortfolioRow:
         get = self._get

@@ -25,10 +25,14 @@ _WHOLE_COLUMNS = ("LIMIT_BAL", "EDUCATION", "MARRIAGE", *PAY_COLUMNS, "PAY_AMT1"
 
 class UciTaiwanFormat:
     source = "uci-taiwan"
+    refs_in_file = False
     required_columns: tuple[str, ...] = ("SEX", "AGE", "BILL_AMT1", "default", *_WHOLE_COLUMNS)
 
     def __init__(self) -> None:
         self._identities = TaiwanIdentities()
+
+    def account_ref(self, values: dict[str, str]) -> str | None:
+        return None  # the reference is made from the row's line, and no two rows share one
 
     def parse(self, line: int, values: dict[str, str]) -> PortfolioRow:
         numbers = {c: fields.parse_int(values.get(c), c) for c in _WHOLE_COLUMNS}
