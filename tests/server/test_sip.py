@@ -38,7 +38,7 @@ except ImportError:
 from fairdial.server.config import BOUNDS, ServeConfigError
 from fairdial.server.sip import sip_config
 from fairdial.telephony.sip import CALL_TABLE_SIZE, SipError
-from fairdial.telephony.sip import channel as sip_channel
+from fairdial.telephony.sip import legs as sip_legs
 from tests.telephony.sip_peer import baresip, free_port
 
 KEY = bytes(range(32))
@@ -84,7 +84,8 @@ def _pjsua_running() -> bool:
     return any(thread.name == "pjsua2" for thread in threading.enumerate())
 
 
-async def _until(condition: Callable[[], bool], timeout_s: float = 5.0) -> None:
+async def _until(condition: Callable[[], bool], timeout_s: float = 10.0) -> None:
+    """Return once `condition()` holds; a deadline a loaded machine still meets."""
     async with asyncio.timeout(timeout_s):
         while not condition():
             await asyncio.sleep(0.02)
@@ -232,7 +233,7 @@ def test_stop_cancels_a_ringing_sip_dial_without_waiting_out_a_timeout(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     # Were the stop to wait for a timeout rather than the call's end, the run would time out.
-    monkeypatch.setattr(sip_channel, "END_GRACE_S", 600.0)
+    monkeypatch.setattr(sip_legs, "END_GRACE_S", 600.0)
 
     async def scenario() -> None:
         with baresip(tmp_path, "away", answer="manual") as peer:
@@ -340,3 +341,42 @@ def test_sip_without_a_session_factory_is_refused_at_start() -> None:
         assert not _pjsua_running()
 
     _run(scenario)
+
+
+def test_a_served_call_joined_to_an_agent_stays_up_and_its_recording_ends_at_the_join(
+    tmp_path: Path,
+) -> None:
+    (tmp_path / "borrower").mkdir()
+    (tmp_path / "agent").mkdir()
+
+    async def scenario() -> None:
+        with (
+            baresip(tmp_path / "borrower", "borrower") as borrower,
+            baresip(tmp_path / "agent", "agent") as agent,
+        ):
+            server = _server(tmp_path)
+            await server.start()
+            assert server.sip is not None
+            call = _call(await server.sip.dial(_request(borrower.uri("borrower"))))
+            frames = [await call.transport.receive() for _ in range(50)]
+            assert all(frame is not None for frame in frames)
+
+            summary = b"\0\0" * 8000  # one second the agent hears first
+            assert await server.sip.warm_transfer(call.call_id, agent.uri("agent"), summary)
+            while await call.transport.receive() is not None:
+                pass  # the bot is out of the call
+            await _until(lambda: server.supervisor.active == 0)
+            await call.hang_up()  # the session's end: the recording is filed, no BYE is sent
+            await asyncio.sleep(1.0)
+            assert BYE_RECEIVED not in borrower.log.read_text(errors="replace")
+            assert server.sip.active_calls == 2
+
+            await server.stop()  # ends the joined calls too
+            assert borrower.wait_log(BYE_RECEIVED) and agent.wait_log(BYE_RECEIVED)
+        assert not _pjsua_running()
+
+    _run(scenario)
+    (recording,) = (tmp_path / "recordings").rglob("*.fdrec")
+    stereo = b"".join(decrypted_chunks(recording, RecordingCipher(KEY)))
+    borrower_leg = ulaw_decode(stereo[0::2]).astype(np.float64)
+    assert np.sqrt(np.mean(borrower_leg[-25 * 160 :] ** 2)) > 1000  # the borrower's tone

@@ -172,8 +172,9 @@ class StatusResponder:
         self.status = status
         self.reason = reason
         self.registers = 0
-        self.invites = 0
-        self.cancels = 0
+        # Counted by Call-ID: a loaded machine may answer late, and PJSIP then retransmits.
+        self._invited_calls: set[str] = set()
+        self._cancelled_calls: set[str] = set()
         self._sock = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
         self._sock.bind(("127.0.0.1", 0))
         self._sock.settimeout(0.1)
@@ -193,6 +194,16 @@ class StatusResponder:
     def uri(self, user: str) -> str:
         return f"sip:{user}@127.0.0.1:{self.port}"
 
+    @property
+    def invites(self) -> int:
+        """Calls INVITEd, each once however often its INVITE was retransmitted."""
+        return len(self._invited_calls)
+
+    @property
+    def cancels(self) -> int:
+        """Calls CANCELled, each once."""
+        return len(self._cancelled_calls)
+
     def _serve(self) -> None:
         while not self._stop.is_set():
             try:
@@ -202,12 +213,12 @@ class StatusResponder:
             message = data.decode(errors="replace")
             method = message.split(" ", 1)[0]
             if method == "INVITE":
-                self.invites += 1
+                self._invited_calls.add(_headers(message)[0]["call-id"])
                 self._reply(message, peer, 100, "Trying")
                 self._reply(message, peer, 180, "Ringing", to_tag=True)
                 self._invited(message, peer)
             elif method == "CANCEL":
-                self.cancels += 1
+                self._cancelled_calls.add(_headers(message)[0]["call-id"])
                 self._reply(message, peer, 200, "OK", to_tag=True)
                 self._cancelled(message, peer)
             elif method == "REGISTER":

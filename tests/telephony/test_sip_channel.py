@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import gc
 import os
+import re
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -37,7 +38,7 @@ from fairdial.telephony.sip import (
     SipConfigError,
     SipError,
 )
-from fairdial.telephony.sip import channel as sip_channel
+from fairdial.telephony.sip import legs as sip_legs
 from tests.telephony.sip_peer import RingingResponder, StatusResponder, baresip
 
 BYE_RECEIVED = "session closed: Connection reset by peer"  # how baresip logs a BYE it got
@@ -118,8 +119,7 @@ def test_echoing_peer_hears_the_bot_and_its_bye_ends_the_call(tmp_path: Path) ->
                 while await call.transport.receive() is not None:
                     pass
                 assert call.transport.closed
-                await asyncio.sleep(0.1)
-                assert channel.active_calls == 0
+                await _until(lambda: channel.active_calls == 0)
 
     _run(scenario)
     kinds = [event.kind for event in events]
@@ -143,7 +143,7 @@ def test_tone_peer_speaks_sends_a_digit_and_the_bot_hangs_up(tmp_path: Path) -> 
                 assert _rms(heard[-25:]) > 1000  # the peer's 440 Hz WAV, not silence
 
                 peer.command("5")
-                async with asyncio.timeout(5):
+                async with asyncio.timeout(10):
                     while "5" not in call.transport.digits:  # type: ignore[attr-defined]
                         await asyncio.sleep(0.02)
 
@@ -265,7 +265,8 @@ def test_refer_hands_the_borrower_to_an_agent(tmp_path: Path) -> None:
     _run(scenario)
 
 
-async def _until(condition: Callable[[], bool], timeout_s: float = 5.0) -> None:
+async def _until(condition: Callable[[], bool], timeout_s: float = 10.0) -> None:
+    """Return once `condition()` holds; a deadline a loaded machine still meets."""
     async with asyncio.timeout(timeout_s):
         while not condition():
             await asyncio.sleep(0.02)
@@ -349,7 +350,7 @@ def test_hanging_up_a_ringing_dial_cancels_it_without_waiting_out_a_timeout(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     # Were the hang-up to wait for a timeout rather than the call's end, the run would time out.
-    monkeypatch.setattr(sip_channel, "END_GRACE_S", 600.0)
+    monkeypatch.setattr(sip_legs, "END_GRACE_S", 600.0)
     events: list[CallEvent] = []
 
     async def scenario() -> None:
@@ -426,7 +427,8 @@ def test_an_inbound_call_without_a_handler_is_declined(tmp_path: Path) -> None:
                 assert channel.active_calls == 0
 
     _run(scenario)
-    assert "500" not in (tmp_path / "baresip.log").read_text(errors="replace")
+    # A status line, not a port number that happens to hold the digits.
+    assert re.search(r"\b500 [A-Z]", (tmp_path / "baresip.log").read_text(errors="replace")) is None
 
 
 def test_an_inbound_call_without_a_free_line_is_busy(tmp_path: Path) -> None:

@@ -5,6 +5,9 @@ every RFC 4733 packet to `onDtmfEvent`, then calls `onDtmfDigit` whenever PJMEDI
 for a new key, which it judges by the event code and a duration that did not go down. A key held
 past the duration field's 8.19 s wraps it or starts a new segment, and would count twice; so the
 packets go to `KeyPresses`, and `onDtmfDigit` serves only keys sent in SIP INFO.
+
+A call's audio goes to a bridge port of the bot's until it is joined to another call (a warm
+transfer): from then on the two calls' streams are linked to each other, and to no port.
 """
 
 from __future__ import annotations
@@ -65,6 +68,8 @@ class SipCall(pj.Call):
         self._connected: set[int] = set()
         self._answered_at: float | None = None
         self._ringing = False
+        self._partner: SipCall | None = None  # the call whose audio ours is joined to
+        self.ended = False
 
     def onCallState(self, prm: Any) -> None:
         info = self.getInfo()
@@ -81,6 +86,8 @@ class SipCall(pj.Call):
             self._connect_audio(info)
             self.watcher.post(CallEvent(CallEventKind.ANSWERED, self.watcher.call_id))
         elif info.state == pj.PJSIP_INV_STATE_DISCONNECTED:
+            self.ended = True
+            self.part()  # PJSUA unlinks this call's stream itself; the partner must not use it
             self.watcher.post(self._ended(info.lastStatusCode))
             release = self._release
             # PJSIP still uses this call until the callback returns; free it afterwards.
@@ -130,7 +137,50 @@ class SipCall(pj.Call):
                 pass  # the call's media is gone already, and its links with it
         return port
 
+    def join(self, other: SipCall) -> list[BridgePort]:
+        """Connect this call's audio and `other`'s to each other, both ways, instead of to our
+        bridge ports; returns those ports, silenced, for the caller to keep a while (see
+        `disconnect_audio`). Later media updates of either call keep the two joined."""
+        # Linked first: should PJSUA refuse, both calls still have the bot, and it can go on.
+        self._partner, other._partner = other, self
+        try:
+            self._link_partner()
+        except pj.Error:
+            self._partner = other._partner = None
+            raise
+        return [p for p in (self.disconnect_audio(), other.disconnect_audio()) if p is not None]
+
+    def part(self) -> None:
+        """Forget the joined call, and it this one: no cycle may keep either past the library."""
+        if self._partner is not None:
+            self._partner._partner = None
+            self._partner = None
+
+    def _link_partner(self) -> None:
+        partner = self._partner
+        assert partner is not None
+        for stream in self._active_streams():
+            for far in partner._active_streams():
+                stream.startTransmit(far)
+                far.startTransmit(stream)
+        logger.debug("sip audio joined", extra={"call_id": self.watcher.call_id})
+
+    def _active_streams(self) -> list[Any]:
+        info = self.getInfo()  # held: its media list lives only as long as it does
+        return [
+            self.getAudioMedia(index)
+            for index, media in enumerate(info.media)
+            if media.type == pj.PJMEDIA_TYPE_AUDIO and media.status == pj.PJSUA_CALL_MEDIA_ACTIVE
+        ]
+
     def _connect_audio(self, info: Any) -> None:
+        if self._partner is not None:
+            try:
+                self._link_partner()  # a re-INVITE may have replaced a stream
+            except pj.Error:
+                extra = {"call_id": self.watcher.call_id}
+                logger.warning("sip joined audio not relinked", extra=extra)
+            return
         for index, media in enumerate(info.media):
             if media.type != pj.PJMEDIA_TYPE_AUDIO or index in self._connected:
                 continue

@@ -69,7 +69,12 @@ class SipAudio:
         """Queue mu-law audio; the bridge plays one 20 ms frame per tick."""
         if self._closed:
             return
-        pcm = ulaw_decode(frame).astype("<i2").tobytes()
+        self.play(ulaw_decode(frame).astype("<i2").tobytes())
+
+    def play(self, pcm: bytes) -> None:
+        """Queue 8 kHz 16-bit PCM as it is, the last frame padded with silence."""
+        if self._closed:
+            return
         for start in range(0, len(pcm), PCM_FRAME_BYTES):
             chunk = pcm[start : start + PCM_FRAME_BYTES]
             self.outbound.append(chunk.ljust(PCM_FRAME_BYTES, b"\0"))
