@@ -1,13 +1,16 @@
 """A small mixed portfolio (Taiwan, mainland China, US states) through whole campaigns."""
 
+import threading
 from collections import defaultdict
 from datetime import UTC, date, datetime, time
 from zoneinfo import ZoneInfo
 
 import pytest
-from sqlalchemy import func, select
+from sqlalchemy import event, func, select
 
 from fairdial.audit.verify import verify
+from fairdial.campaign import runner
+from fairdial.campaign.commits import ThreadCommits
 from fairdial.campaign.runner import RunOptions, run_campaign
 from fairdial.campaign.settings import CampaignSettings
 from fairdial.portfolio import import_portfolio
@@ -15,13 +18,17 @@ from fairdial.portfolio.generate import generate_portfolio
 from fairdial.reporting.kpi import kpis
 from fairdial.store.models import (
     Account,
+    AuditEvent,
     CallAttempt,
     ContactPoint,
     Conversation,
+    Escalation,
     Hold,
+    PaymentPlan,
     PromiseToPay,
     Turn,
 )
+from fairdial.store.models import Disposition as DispositionRow
 
 START = date(2026, 3, 2)  # a Monday
 
@@ -172,3 +179,84 @@ def test_a_renewed_promise_replaces_the_lapsed_one(sqlite_store, tmp_path):
     promised = sum(amount for a, status, amount in rows if status != "superseded")
     assert promised <= owed
     assert figures["promises"] == len(rows)
+
+
+def _stored(store) -> dict[str, list[tuple]]:
+    """Every row a campaign writes, in id order, as the store hands it back."""
+    models = {
+        "attempts": CallAttempt,
+        "dispositions": DispositionRow,
+        "conversations": Conversation,
+        "turns": Turn,
+        "promises": PromiseToPay,
+        "plans": PaymentPlan,
+        "holds": Hold,
+        "escalations": Escalation,
+        "audit": AuditEvent,
+    }
+    found = {}
+    with store.session() as session:
+        for name, model in models.items():
+            columns = [column.key for column in model.__table__.columns]
+            key = model.__table__.primary_key.columns.values()[0]
+            rows = session.scalars(select(model).order_by(key)).all()
+            found[name] = [tuple(getattr(row, column) for column in columns) for row in rows]
+    return found
+
+
+def _inserting_threads(store) -> list[str]:
+    """The name of the thread that ran each INSERT of an attempt row, in order."""
+    threads: list[str] = []
+
+    def note(_conn, _cursor, statement, *_args) -> None:  # type: ignore[no-untyped-def]
+        if statement.lstrip().upper().startswith("INSERT INTO CALL_ATTEMPT"):
+            threads.append(threading.current_thread().name)
+
+    event.listen(store.engine, "before_cursor_execute", note)
+    return threads
+
+
+def test_a_simulated_campaign_is_written_on_the_thread_that_runs_it(tmp_path):
+    from tests.conftest import make_store
+
+    store = make_store(tmp_path)
+    _load(store, tmp_path, accounts=200)
+    threads = _inserting_threads(store)
+    summary = _run(store, days=3)
+    store.close()
+
+    # The lines never wait for the store, so the seed alone decides the calls.
+    assert summary.attempts > 200
+    assert len(threads) >= summary.attempts
+    assert set(threads) == {threading.current_thread().name}
+
+
+def test_the_writer_thread_stores_what_the_loop_would(tmp_path, monkeypatch):
+    from tests.conftest import make_store
+
+    stored = []
+    for name in ("loop", "writer"):
+        folder = tmp_path / name
+        folder.mkdir()
+        store = make_store(folder)
+        _load(store, folder, accounts=200)
+        if name == "writer":
+            # On one line, waiting for each commit cannot change which call comes next.
+            monkeypatch.setattr(
+                runner,
+                "commits_for",
+                lambda store, campaign_id, _real_time, annotate: ThreadCommits(
+                    store, campaign_id, annotate
+                ),
+            )
+        threads = _inserting_threads(store)
+        summary = _run(store, days=3, lines=1)
+        stored.append(_stored(store))
+        with store.session() as session:
+            assert verify(session).ok
+        store.close()
+
+    assert summary.attempts > 100
+    assert len(threads) == len(stored[1]["attempts"])
+    assert {name.split("_")[0] for name in threads} == {"fairdial-commits"}
+    assert stored[0] == stored[1]

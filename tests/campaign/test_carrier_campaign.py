@@ -12,6 +12,7 @@ import asyncio
 import contextlib
 import json
 import re
+import threading
 import time
 import wave
 from collections import deque
@@ -25,7 +26,7 @@ from urllib.parse import urlencode, urlsplit
 import httpx
 import numpy as np
 import pytest
-from sqlalchemy import select
+from sqlalchemy import event, select
 from typer.testing import CliRunner
 from websockets.exceptions import ConnectionClosed
 
@@ -284,6 +285,13 @@ def test_a_day_of_real_calls_through_twilio_is_recorded_and_verifies(
 ):
     report = import_portfolio(sqlite_store, write_portfolio(tmp_path / "p.csv", PHONES), "csv")
     assert report.rejected == 0
+    writers = []
+
+    def note_writer(_conn, _cursor, statement, *_args):  # type: ignore[no-untyped-def]
+        if statement.lstrip().upper().startswith("INSERT INTO CALL_ATTEMPT"):
+            writers.append(threading.current_thread().name)
+
+    event.listen(sqlite_store.engine, "before_cursor_execute", note_writer)
 
     async def campaign():  # type: ignore[no-untyped-def]
         async with twilio_on_loopback(sqlite_store, tmp_path, PHONES) as (twilio, server):
@@ -330,6 +338,9 @@ def test_a_day_of_real_calls_through_twilio_is_recorded_and_verifies(
         escalation = session.scalars(select(Escalation)).one()
     assert audit.ok, audit.to_json()
     assert audit.attempts_checked == 8
+    # Each attempt was committed on the writer thread, never on the loop carrying the calls.
+    assert len(writers) == 8
+    assert {name.split("_")[0] for name in writers} == {"fairdial-commits"}
     assert campaign.status == "finished" and campaign.channel == "twilio"
     assert campaign.settings["real_time"] is True
     assert borrower_lines == BORROWER_SAYS

@@ -35,11 +35,20 @@ class MemoryRecorder:
     def __init__(self) -> None:
         self.records: list[AttemptRecord] = []
 
-    def add(self, record: AttemptRecord) -> None:
+    async def add(self, record: AttemptRecord) -> None:
+        self.add_nowait(record)
+
+    def add_nowait(self, record: AttemptRecord) -> None:
         remember(record)
         self.records.append(record)
 
-    def flush(self) -> None:
+    async def run(self, work):  # type: ignore[no-untyped-def]
+        return work()
+
+    async def flush(self) -> None:
+        pass
+
+    def close(self) -> None:
         pass
 
 

@@ -2,13 +2,15 @@
 
 A simulated campaign runs on the campaign's own clock, day after day. A real-time campaign
 (`RunOptions.real_time`, for a real carrier) calls today only, on the machine's clock, and
-commits every attempt as it ends; setting its `stop` event ends it early: no new call starts,
-calls in progress finish, and the campaign is marked interrupted.
+commits every attempt as it ends, on a writer thread beside the calls (commits.py); setting
+its `stop` event ends it early: no new call starts, calls in progress finish, and the campaign
+is marked interrupted.
 """
 
 from __future__ import annotations
 
 import asyncio
+import functools
 import logging
 import signal
 from collections.abc import Callable, Coroutine
@@ -19,10 +21,12 @@ from typing import Any
 from sqlalchemy import func, select
 
 from fairdial.campaign.clock import CampaignClock, RealTimeClock, SimulatedClock
+from fairdial.campaign.commits import commits_for
 from fairdial.campaign.dialler import DayStats, Dialler
 from fairdial.campaign.gate import Gate
 from fairdial.campaign.lock import campaign_lock
-from fairdial.campaign.recorder import AttemptRecord, Recorder
+from fairdial.campaign.progress import Progress
+from fairdial.campaign.recorder import AttemptRecord
 from fairdial.campaign.settings import CampaignSettings
 from fairdial.campaign.targets import Target, load_targets
 from fairdial.store import Store
@@ -65,16 +69,6 @@ class RunSummary:
     @property
     def conversations(self) -> int:
         return sum(stats.conversations for _, stats in self.days)
-
-
-class Progress:
-    """What a runner reports while it works; the CLI draws it as a progress bar."""
-
-    def day_started(self, day: date, planned: int) -> None: ...
-
-    def attempt_done(self) -> None: ...
-
-    def day_finished(self, day: date, stats: DayStats) -> None: ...
 
 
 def default_start(store: Store) -> date:
@@ -255,30 +249,28 @@ async def _run_days(
     campaign_id: int,
 ) -> tuple[list[tuple[date, DayStats]], int]:
     gate = Gate()
-    annotate = _annotator(channel)
-    if options.real_time:
-        # Real calls are committed one by one as they end: none is lost if the process dies.
-        recorder = Recorder(store, campaign_id, batch_size=1, annotate=annotate)
-    else:
-        recorder = Recorder(store, campaign_id, annotate=annotate)
+    records = commits_for(store, campaign_id, options.real_time, _annotator(channel))
     dialler = Dialler(
-        channel, gate, recorder, options.settings, on_attempt=progress.attempt_done, clock=clock
+        channel, gate, records, options.settings, on_attempt=progress.attempt_done, clock=clock
     )
+
+    def load(day: date) -> list[Target]:
+        with store.session() as session:
+            return load_targets(
+                session, day, options.settings, options.limit, real_lines=options.real_time
+            )
 
     days: list[tuple[date, DayStats]] = []
     try:
         for offset in range(options.days):
             day = start + timedelta(days=offset)
-            with store.session() as session:
-                targets = load_targets(
-                    session, day, options.settings, options.limit, real_lines=options.real_time
-                )
+            targets = await records.run(functools.partial(load, day))
             targets = [replace_today(t, clock.calling_day(t, day)) for t in targets]
             targets_by_ref.clear()
             targets_by_ref.update((t.account_ref, t) for t in targets)
             progress.day_started(day, len(targets))
             stats = await dialler.run_day(day, targets)
-            recorder.flush()
+            await records.flush()
             days.append((day, stats))
             progress.day_finished(day, stats)
             log.info(
@@ -291,8 +283,9 @@ async def _run_days(
             )
     except BaseException:
         # The calls made before a stop or a failure happened: they are kept, with their decisions.
-        recorder.flush()
+        records.close()
         raise
+    records.close()
     return days, gate.decisions
 
 
