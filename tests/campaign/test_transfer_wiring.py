@@ -10,6 +10,7 @@ from typing import Any
 from fairdial.campaign.dialler import _hand_off
 from fairdial.campaign.recorder import AttemptRecord
 from fairdial.conversation.engine import converse
+from fairdial.policy import History
 from fairdial.server.config import parse_config
 from fairdial.server.engines import TransferableSession, screened_sessions, transfer_desk
 from fairdial.telephony.events import AnsweredBy, AnsweredCall
@@ -90,12 +91,13 @@ def test_an_escalated_carrier_call_goes_through_the_desk():
         scripted = ScriptedSession(["他上個月過世了"])
         opened.session = scripted
         record = AttemptRecord(
-            target=SimpleNamespace(account_id=7),  # type: ignore[arg-type]
+            target=SimpleNamespace(account_id=7, contact_point_key="cp1", history=History()),  # type: ignore[arg-type]
             decision=None,  # type: ignore[arg-type]
             planned_at=datetime(2026, 3, 11, tzinfo=UTC),
             channel="twilio",
         )
-        outcome = await converse(opened, facts(), hand_off=_hand_off(opened, record))
+        hand_off = _hand_off(opened, record, lambda _at: None)
+        outcome = await converse(opened, facts(), hand_off=hand_off)
         return outcome, scripted
 
     outcome, scripted = asyncio.run(scenario())
@@ -107,16 +109,19 @@ def test_an_escalated_carrier_call_goes_through_the_desk():
     assert desk.log[0].kind == "cold"
 
 
-def test_a_sip_server_transfers_cold_by_refer_whatever_warm_says():
+def test_a_sip_server_transfers_warm_with_its_voice_reading_the_summary():
     sip = SimpleNamespace()
     server = SimpleNamespace(twilio_rest=None, sip=sip)
     sip_section = {"user": "bot", "domain": "127.0.0.1"}
-    config = parse_config(
-        {"sip": sip_section, "amd": {"enabled": False}, "transfer": {**AGENTS, "warm": True}}
-    )
+    voice = object()
+    for warm in (True, False):
+        config = parse_config(
+            {"sip": sip_section, "amd": {"enabled": False}, "transfer": {**AGENTS, "warm": warm}}
+        )
 
-    desk = transfer_desk(config, server, store=None)  # type: ignore[arg-type]
+        desk = transfer_desk(config, server, None, voice)  # type: ignore[arg-type]
 
-    assert desk is not None
-    assert isinstance(desk.transferer, SipTransfer)
-    assert desk.warm is False
+        assert desk is not None
+        assert isinstance(desk.transferer, SipTransfer)
+        assert desk.transferer._voice is voice
+        assert desk.warm is warm

@@ -474,20 +474,3 @@ def test_yes_and_a_question_goes_on_to_verification(language, opening):
     assert bot_acts(outcome)[:3] == [acts.GREET_DISCLOSE, acts.ASK_FOR_PARTY, acts.VERIFY_IDENTITY]
     assert outcome.right_party
     assert debt_acts_before_verification(outcome) == []
-
-
-@pytest.mark.parametrize(
-    ("language", "verified", "line", "changes"),
-    [
-        ("zh-TW", ZH_VERIFIED, "我2月30號還一萬兩千零五十", {}),
-        ("zh-CN", ZH_VERIFIED, "我2月30号还一万两千零五十", {"currency": "CNY"}),
-        ("en-US", EN_VERIFIED, "I'll pay all of it on February 30th", {}),
-    ],
-)
-def test_an_impossible_day_never_becomes_the_promise_date(language, verified, line, changes):
-    account = facts(language, today=date(2026, 1, 10), **changes)
-    outcome, session = run([*verified, line], account)
-    ask = next(u for u in session.said if u.act == acts.ASK_PAYMENT)
-    assert outcome.promise is not None
-    assert outcome.promise.due_date.isoformat() == ask.slots["due_date"]  # the bot's own ask
-    assert outcome.promise.due_date.day not in (28, 29, 30, 31)

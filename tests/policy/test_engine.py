@@ -11,6 +11,7 @@ from fairdial.policy import (
     PolicyInputError,
     decide,
     load_pack,
+    next_convenient,
 )
 
 US = load_pack("US")
@@ -319,3 +320,34 @@ def test_two_unanswered_calls_in_five_minutes_raise_the_harassment_flag() -> Non
     decision = decide(US, history(one, two), call(), at("2026-04-07T15:00:00-04:00"))
 
     assert decision.allowed and decision.flags == ("harassment_pattern",)
+
+
+def test_a_promised_time_keeps_to_the_hours_but_not_to_caps_or_quiet_periods() -> None:
+    talked = history(attempt("2026-04-07T20:30:00-04:00", "conversation"))
+    evening = at("2026-04-07T20:40:00-04:00")
+
+    assert decide(US, talked, call(), evening).reasons == ("conversation_quiet_period",)
+    assert next_convenient(US, talked, call(), evening) == evening
+    # A quarter past nine is outside the window: the next morning's opening instead.
+    late = at("2026-04-07T21:15:00-04:00")
+    assert next_convenient(US, talked, call(), late) == at("2026-04-08T08:00:00-04:00")
+
+
+def test_a_promised_time_holds_in_every_zone_and_avoids_inconvenient_times() -> None:
+    both = history(zones=("America/New_York", "Pacific/Honolulu"))
+    nights = Event(
+        "inconvenient",
+        at("2026-04-01T10:00:00-04:00"),
+        days=("sat",),
+        from_time=at("2026-01-01T00:00:00").time(),
+        to_time=at("2026-01-01T10:30:00").time(),
+    )
+
+    noon = at("2026-04-07T12:00:00-04:00")
+    assert next_convenient(US, both, call(), noon) == at("2026-04-07T14:00:00-04:00")
+    saturday = at("2026-04-11T08:30:00-04:00")
+    assert next_convenient(US, history(nights), call(), saturday) == at(
+        "2026-04-11T10:30:00-04:00"
+    )
+    with pytest.raises(PolicyInputError, match="UTC offset"):
+        next_convenient(US, both, call(), at("2026-04-07T12:00:00"))

@@ -182,21 +182,31 @@ def test_a_transfer_whose_answer_is_lost_is_not_sent_again() -> None:
     asyncio.run(asyncio.wait_for(scenario(), 10))
 
 
-def test_sip_uses_refer_and_refuses_warm_transfer() -> None:
+def test_sip_uses_refer_and_an_agent_not_reached_is_a_failed_transfer() -> None:
     class Referrer:
         def __init__(self) -> None:
             self.referred: list[tuple[str, str]] = []
 
         async def transfer(self, call_id: str, agent_uri: str) -> bool:
             self.referred.append((call_id, agent_uri))
-            return call_id == "c1"  # the second agent never answers
+            return call_id == "c1"  # the others' agents never answer
+
+        def is_up(self, call_id: str) -> bool:
+            return call_id == "c2"  # c3's borrower has hung up
 
     referrer = Referrer()
     sip = SipTransfer(referrer)
     assert asyncio.run(sip.cold("c1", Agent("a", "sip:desk@pbx.example"))) is True
-    assert asyncio.run(sip.cold("c2", AGENT)) is False
-    assert referrer.referred == [("c1", "sip:desk@pbx.example"), ("c2", "tel:+15005550010")]
-    with pytest.raises(TransferError, match="not supported on SIP"):
+    # Still talking to the bot: the desk must hear of the failure and book a callback.
+    with pytest.raises(TransferError, match="agent was not reached"):
+        asyncio.run(sip.cold("c2", AGENT))
+    assert asyncio.run(sip.cold("c3", AGENT)) is False  # nobody left to move
+    assert referrer.referred == [
+        ("c1", "sip:desk@pbx.example"),
+        ("c2", "tel:+15005550010"),
+        ("c3", "tel:+15005550010"),
+    ]
+    with pytest.raises(TransferError, match="without a voice"):
         asyncio.run(sip.warm("c1", AGENT, "summary", "en"))
     assert dial_twiml("sip:desk@pbx.example") == (
         "<Response><Dial><Sip>sip:desk@pbx.example</Sip></Dial></Response>"
@@ -274,6 +284,7 @@ def test_no_agent_free_books_a_callback_escalation(tmp_path) -> None:
     assert handed.kind == "callback" and handed.due_at == NOW + timedelta(hours=2)
     with store.session() as session:
         row = session.get(Escalation, handed.escalation_id)
-        assert (row.status, row.reason, row.summary) == ("callback", "request_human", "要求真人")
+        # Open, so no campaign calls the account before the person does; the due time says when.
+        assert (row.status, row.reason, row.summary) == ("open", "request_human", "要求真人")
         assert row.due_at == NOW + timedelta(hours=2)
     store.close()

@@ -6,6 +6,10 @@ carrier the lines share the machine's clock and sleep until an account may be ca
 way an account's next attempt is never planned earlier than its previous one ended, so each
 account's history stays in order whichever line calls it.
 
+Each attempt's record goes to `records` (commits.py) as the call ends, and with a real carrier
+the line waits for its commit before the account can come up again; a blocked decision and a
+call a stop cut short are handed over without waiting.
+
 A dial or a conversation that fails is an attempt like any other: it is recorded and the line
 goes on. When the channel cannot say the call never left, the attempt is `UNKNOWN`, counted as
 placed and not tried again that day, since the borrower's phone may have rung. A channel names
@@ -23,18 +27,21 @@ import logging
 from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 from datetime import date, datetime, timedelta
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from fairdial.campaign.clock import CampaignClock, LineClock, SimulatedClock, local_day_bounds
+from fairdial.campaign.commits import Commits
 from fairdial.campaign.gate import Gate
-from fairdial.campaign.recorder import AttemptRecord, Recorder
+from fairdial.campaign.recorder import AttemptRecord
 from fairdial.campaign.settings import CampaignSettings
 from fairdial.campaign.targets import Target
-from fairdial.conversation.engine import HandOff, converse
+from fairdial.conversation.engine import Announce, HandOff, converse
 from fairdial.conversation.outcome import ConversationOutcome
 from fairdial.dispositions import Disposition
-from fairdial.policy import Decision
+from fairdial.policy import Decision, PolicyInputError
 from fairdial.telephony.base import CallResult, CallSession, Channel, DialOutcome, DialRequest
-from fairdial.telephony.transfer import TRANSFERRED, Transferable
+from fairdial.telephony.transfer import TRANSFERRED, Convenient, Transferable
+from fairdial.telephony.transfer import HandOff as Handed
 
 log = logging.getLogger("fairdial.campaign")
 
@@ -128,14 +135,14 @@ class Dialler:
         self,
         channel: Channel,
         gate: Gate,
-        recorder: Recorder,
+        records: Commits,
         settings: CampaignSettings,
         on_attempt: Callable[[], None] | None = None,
         clock: CampaignClock | None = None,
     ) -> None:
         self._channel = channel
         self._gate = gate
-        self._recorder = recorder
+        self._records = records
         self._settings = settings
         self._on_attempt = on_attempt or (lambda: None)
         self._clock = clock or SimulatedClock()
@@ -245,9 +252,10 @@ class Dialler:
             await self._place(request, record, line, stats)
         except asyncio.CancelledError:
             # A call stopped midway happened on a phone line all the same: it is recorded.
-            self._recorder.add(record)
+            self._records.add_nowait(record)
             raise
-        self._recorder.add(record)
+        # Stored before the line may dial the account again (it is pushed back only after).
+        await self._records.add(record)
         self._on_attempt()
         return record
 
@@ -308,7 +316,8 @@ class Dialler:
         """Hold the conversation and record what came of it, or how far it got if it failed."""
         target = record.target
         try:
-            outcome = await converse(session, target.facts, hand_off=_hand_off(session, record))
+            hand_off = _hand_off(session, record, self._convenient(target))
+            outcome = await converse(session, target.facts, hand_off=hand_off)
         except asyncio.CancelledError:
             _cut_short(record, session, line)
             # The carrier leg is hung up by whoever stopped the run; this frees the session's
@@ -338,30 +347,83 @@ class Dialler:
         if outcome.right_party:
             target.facts = replace(target.facts, first_contact=False)
 
+    def _convenient(self, target: Target) -> Convenient:
+        """When a person may call `target` back: inside the calling hours of every zone the
+        borrower may be in; None when the pack cannot say, and the desk's own delay stands."""
+
+        def convenient(at: datetime) -> datetime | None:
+            try:
+                return self._gate.convenient(target, at)
+            except PolicyInputError:
+                return None
+
+        return convenient
+
     def _block(self, target: Target, decision: Decision, at: datetime, stats: DayStats) -> None:
         stats.blocked += 1
-        self._recorder.add(
+        self._records.add_nowait(
             AttemptRecord(
                 target=target, decision=decision, planned_at=at, channel=self._channel.name
             )
         )
 
 
-def _hand_off(session: CallSession, record: AttemptRecord) -> HandOff | None:
-    """A carrier call's way to a person when its conversation escalates; None without one."""
+def _hand_off(
+    session: CallSession, record: AttemptRecord, convenient: Convenient
+) -> HandOff | None:
+    """A carrier call's way to a person when its conversation escalates; None without one.
+
+    What the desk announces reaches the conversation with the call-back time in the borrower's
+    local time, inside their calling hours (`convenient`); the callback it books is the
+    attempt's escalation, completed by the recorder.
+    """
     if not isinstance(session, Transferable):
         return None
+    zones = _borrower_zones(record.target)
 
-    async def hand_off(outcome: ConversationOutcome) -> bool:
+    async def hand_off(outcome: ConversationOutcome, announce: Announce) -> bool:
+        async def in_local_time(handed: Handed) -> None:
+            if handed.escalation_id is not None:
+                # Kept before anything is said: a call that fails from here on still records
+                # its escalation on the booked row rather than beside it.
+                record.escalation_id = handed.escalation_id
+                outcome.callback_due = handed.due_at
+            await announce(handed.kind, _local_time(handed.due_at, zones))
+
         result = await session.transfer(
             summary=outcome.summary,
             reason=outcome.escalation or "",
             account_id=record.target.account_id,
+            announce=in_local_time,
+            convenient=convenient,
         )
         outcome.hand_off = result.kind
+        outcome.callback_due = result.due_at
+        record.escalation_id = result.escalation_id
         return result.kind in TRANSFERRED
 
     return hand_off
+
+
+def _borrower_zones(target: Target) -> tuple[str, ...]:
+    """The zones of the number being called, else the borrower's: where they are now."""
+    point = target.history.contact_points.get(target.contact_point_key)
+    if point is not None and point.timezones:
+        return point.timezones
+    return target.history.borrower_timezones
+
+
+def _local_time(moment: datetime | None, zones: tuple[str, ...]) -> datetime | None:
+    """`moment` on the borrower's clock; None unless every zone they may be in agrees on it."""
+    if moment is None or not zones:
+        return None
+    try:
+        clocks = [moment.astimezone(ZoneInfo(zone)) for zone in zones]
+    except (ValueError, ZoneInfoNotFoundError):
+        return None  # a zone this machine does not know: no time is better than a wrong one
+    if len({clock.replace(tzinfo=None) for clock in clocks}) != 1:
+        return None
+    return clocks[0]
 
 
 def _cut_short(record: AttemptRecord, session: CallSession | None, line: LineClock) -> None:

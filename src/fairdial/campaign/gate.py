@@ -6,7 +6,7 @@ from datetime import datetime
 
 from fairdial.campaign.planning import DayPlan, plan_day
 from fairdial.campaign.targets import Target
-from fairdial.policy import Action, Decision, PolicyPack, decide, load_pack
+from fairdial.policy import Action, Decision, PolicyPack, decide, load_pack, next_convenient
 
 
 class Gate:
@@ -24,6 +24,11 @@ class Gate:
     def decide(self, target: Target, at: datetime) -> Decision:
         self.decisions += 1
         return decide(self.pack(target.pack_id), target.history, self._action(target), at)
+
+    def convenient(self, target: Target, at: datetime) -> datetime | None:
+        """The first instant from `at` inside the account's calling hours (a time promised to
+        the borrower, which caps and quiet periods do not push later)."""
+        return next_convenient(self.pack(target.pack_id), target.history, self._action(target), at)
 
     def plan_day(self, target: Target, day_start: datetime) -> DayPlan:
         """The account's first allowed instant in the local day starting at `day_start`."""

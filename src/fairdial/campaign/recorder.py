@@ -56,6 +56,9 @@ class AttemptRecord:
     outcome: ConversationOutcome | None = None
     disposition: Disposition = Disposition.BLOCKED
     extra: dict[str, Any] = field(default_factory=dict)
+    # The escalation a live hand-off already stored (a booked callback): the attempt's
+    # escalation completes that row instead of adding a second one for the same hand-off.
+    escalation_id: int | None = None
 
 
 def remember(record: AttemptRecord) -> None:
@@ -149,6 +152,7 @@ class Recorder:
     def _insert_results(self, session: Any, batch: list[AttemptRecord], ids: list[int]) -> None:
         dispositions, conversations, turns_by_conversation = [], [], []
         promises, holds, escalations, misdirected = [], [], [], []
+        booked: list[tuple[int, dict[str, Any]]] = []
         plans: list[tuple[dict[str, Any], list[tuple[Any, int]]]] = []
 
         for record, attempt_id in zip(batch, ids, strict=True):
@@ -220,16 +224,19 @@ class Recorder:
             for kind in outcome.holds:
                 holds.append({**common, "kind": kind, "placed_at": ended, "contact_point_id": None})
             if outcome.escalation:
-                escalations.append(
-                    {
-                        **common,
-                        "reason": outcome.escalation,
-                        "priority": 1 if outcome.escalation == "distress" else 2,
-                        "summary": outcome.summary or None,
-                        "status": "open",
-                        "created_at": ended,
-                    }
-                )
+                escalation = {
+                    **common,
+                    "reason": outcome.escalation,
+                    "priority": 1 if outcome.escalation == "distress" else 2,
+                    "summary": outcome.summary or None,
+                    "status": "open",
+                    "created_at": ended,
+                    "due_at": outcome.callback_due,
+                }
+                if record.escalation_id is not None:
+                    booked.append((record.escalation_id, escalation))
+                else:
+                    escalations.append(escalation)
 
         if dispositions:
             session.execute(insert(DispositionRow), dispositions)
@@ -271,6 +278,7 @@ class Recorder:
             session.execute(insert(PlanInstallment), installments)
         if holds:
             session.execute(insert(Hold), holds)
+        escalations += _complete_booked(session, booked)
         if escalations:
             session.execute(insert(Escalation), escalations)
         if misdirected:
@@ -331,6 +339,26 @@ class Recorder:
                 pack_id=event.get("pack_id"),
                 pack_version=event.get("pack_version"),
             )
+
+
+def _complete_booked(
+    session: Any, booked: list[tuple[int, dict[str, Any]]]
+) -> list[dict[str, Any]]:
+    """Give each callback a hand-off booked its attempt and the call's final summary; the rows
+    not found (booked in another store) come back to be inserted whole."""
+    missing = []
+    for escalation_id, escalation in booked:
+        found = session.execute(
+            update(Escalation)
+            .where(
+                Escalation.id == escalation_id,
+                Escalation.account_id == escalation["account_id"],
+            )
+            .values(attempt_id=escalation["attempt_id"], summary=escalation["summary"])
+        )
+        if found.rowcount != 1:
+            missing.append(escalation)
+    return missing
 
 
 def _with_head(session: Any, campaign_id: int, head: tuple[int, str]) -> dict[str, Any]:

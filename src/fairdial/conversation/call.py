@@ -54,6 +54,7 @@ class Call:
         script: Script,
         guard: SentenceGuard,
         pack: PolicyPack | None = None,
+        hands_off: bool = False,
     ) -> None:
         self.session = session
         self.facts = facts
@@ -69,6 +70,9 @@ class Call:
         self.unclear_in_row = 0
         self.warned = False
         self.last_text = ""
+        # A person can take the call live: an escalation's closing waits for the hand-off.
+        self.hands_off = hands_off
+        self.closing: tuple[str, str] | None = None  # the closing left for the hand-off
 
     # -- speaking ---------------------------------------------------------------------------
 
@@ -136,7 +140,7 @@ class Call:
         if act not in acts.DEBT_ACTS:
             return
         outcome.escalation = outcome.escalation or "guard_block"
-        await self.end(Disposition.ESCALATED, ("escalate", acts.ESCALATE))
+        await self.end(Disposition.ESCALATED, *self.escalation_closing(("escalate", acts.ESCALATE)))
 
     async def end(
         self, disposition: Disposition, *lines: tuple[str, str], **slots: object
@@ -191,6 +195,8 @@ class Call:
     async def route(self, intent: str) -> NoReturn:
         route = ROUTES[intent]
         lines = route.lines
+        if route.closing is not None:
+            lines += self.escalation_closing(route.closing)
         if not self.outcome.right_party:
             lines = tuple((DEBT_NEUTRAL.get(key, key), act) for key, act in lines)
         if intent == "hardship":
@@ -202,6 +208,13 @@ class Call:
         if route.escalation:
             self.outcome.escalation = route.escalation
         await self.end(route.disposition, *lines)
+
+    def escalation_closing(self, line: tuple[str, str]) -> tuple[tuple[str, str], ...]:
+        """The lines that close an escalated call now: none when a hand-off will close it."""
+        if not self.hands_off:
+            return (line,)
+        self.closing = line
+        return ()
 
     async def common(self, heard: Understanding) -> bool:
         """Handle what any phase handles alike; False when the phase must decide."""

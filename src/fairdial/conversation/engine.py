@@ -10,9 +10,10 @@ from __future__ import annotations
 import logging
 from collections.abc import Awaitable, Callable
 from dataclasses import replace
+from datetime import datetime
 from typing import NoReturn
 
-from fairdial.conversation import acts
+from fairdial.conversation import acts, speech
 from fairdial.conversation.call import ALWAYS_ROUTED, Call, CallOver, callback_text
 from fairdial.conversation.facts import AccountFacts
 from fairdial.conversation.guarding import SentenceGuard, pack_guard
@@ -30,8 +31,15 @@ logger = logging.getLogger("fairdial.conversation")
 
 VERIFY_TRIES = 2
 
-# Moves an escalated call to a person; True when the call left the bot for the agent's line.
-HandOff = Callable[[ConversationOutcome], Awaitable[bool]]
+# Told by a hand-off what it is about to do while the borrower is still on the line: "warm" or
+# "cold" (a person takes the call now), "callback" (nobody is free) or "failed" (the transfer
+# failed), the last two with the booked time in the borrower's own time zone, or None when no
+# single local time is known.
+Announce = Callable[[str, datetime | None], Awaitable[None]]
+
+# Moves an escalated call to a person, announcing each step first; True when the call left the
+# bot for the agent's line.
+HandOff = Callable[[ConversationOutcome, Announce], Awaitable[bool]]
 
 # Routes that make sense before the borrower is known: anyone may be in crisis, grieving or
 # represented. A refusal or a stalled negotiation needs a verified borrower first.
@@ -179,14 +187,23 @@ async def _run(call: Call, hand_off: HandOff | None = None) -> ConversationOutco
 async def _hand_off(call: Call, hand_off: HandOff | None) -> bool:
     """Offer an escalated call, still up, to a person; True when it left the bot.
 
-    A hand-off that fails leaves the borrower with the bot, which ends the call as it would
-    without one: the escalation is stored either way, so a person follows it up.
+    The borrower hears what really happens, before it happens: that a colleague takes the call
+    now, or when one will call back. A hand-off that fails, or never says what it did, leaves
+    the borrower with the bot, which then closes the call itself: the escalation is stored
+    either way, so a person follows it up.
     """
     outcome = call.outcome
     if hand_off is None or not outcome.escalation or call.session.hung_up:
         return False
+
+    announced: list[str] = []
+
+    async def announce(kind: str, due_at: datetime | None) -> None:
+        announced.append(kind)
+        await _announce(call, kind, due_at)
+
     try:
-        return await hand_off(outcome)
+        moved = await hand_off(outcome, announce)
     except Exception as error:
         outcome.hand_off = "failed"
         # The class only: a carrier's message may quote the number it was asked to dial.
@@ -195,7 +212,39 @@ async def _hand_off(call: Call, hand_off: HandOff | None) -> bool:
             type(error).__name__,
             extra={"account_ref": call.facts.account_ref, "escalation": outcome.escalation},
         )
-        return False
+        moved = False
+    if moved or call.session.hung_up:
+        return moved
+
+    last = announced[-1] if announced else None
+    if outcome.hand_off == "ended":
+        return False  # the borrower hung up before the transfer: nobody is left to tell
+    if last in ("warm", "cold"):
+        # A colleague was promised and none came: say so rather than end in silence.
+        await call.say("hand_off_failed_open", acts.ESCALATE)
+    elif last is None and call.closing is not None:
+        await call.say(*call.closing)
+    return False
+
+
+async def _announce(call: Call, kind: str, due_at: datetime | None) -> None:
+    """Say what the hand-off is about to do. A call under a hold (attorney, deceased, dispute,
+    bankruptcy) is promised no call-back time: its acknowledgement already said what follows."""
+    if call.session.hung_up:
+        return
+    when = None
+    if due_at is not None and not call.outcome.holds:
+        when = speech.moment(due_at, call.lang)
+    if kind in ("warm", "cold"):
+        await call.say("escalate_now", acts.ESCALATE)
+    elif kind == "failed" and when is not None:
+        await call.say("hand_off_failed", acts.ESCALATE, callback_time=when)
+    elif kind == "failed":
+        await call.say("hand_off_failed_open", acts.ESCALATE)
+    elif kind == "callback" and when is not None:
+        await call.say("hand_off_callback", acts.ESCALATE, callback_time=when)
+    elif kind == "callback" and call.closing is not None:
+        await call.say(*call.closing)
 
 
 def summarise(facts: AccountFacts, outcome: ConversationOutcome) -> str:
@@ -240,8 +289,9 @@ async def converse(
     `guard` defaults to the utterance guard under the policy pack of `facts.jurisdiction`; the
     same pack decides the recording notice and the voicemail. `hand_off`, when given, is
     offered a call that ends escalated while the borrower is still on the line, before the bot
-    would hang up; it records on the outcome what it did, and when it returns True the call
-    now belongs to the agent's line and the bot leaves it up.
+    would hang up; the escalation's closing line then waits for what the hand-off announces.
+    It records on the outcome what it did, and when it returns True the call now belongs to
+    the agent's line and the bot leaves it up.
     """
     call = Call(
         session,
@@ -249,5 +299,6 @@ async def converse(
         script or load_script(facts.language),
         guard or pack_guard(facts.jurisdiction),
         pack=load_pack(facts.jurisdiction),
+        hands_off=hand_off is not None,
     )
     return await _run(call, hand_off)

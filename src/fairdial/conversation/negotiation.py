@@ -17,6 +17,9 @@ from fairdial.conversation.understanding import Understanding
 from fairdial.dispositions import Disposition
 
 MAX_NEGOTIATION_TURNS = 8
+# How often the bot asks again for a day the calendar has (the borrower named February 30)
+# before the call goes to a person, as an answer it cannot make out would.
+DATE_ASKS = 2
 
 
 @dataclass(frozen=True)
@@ -37,6 +40,7 @@ class Negotiation:
         self.countered = False
         self.partial: Promise | None = None  # a part payment kept in case the plan is declined
         self.pending: Ask | Plan | None = None
+        self.date_asks = 0
 
     def concede(self, kind: str, **details: object) -> None:
         record: dict[str, object] = {"kind": kind}
@@ -55,8 +59,9 @@ class Negotiation:
             intent = heard.intent
             if intent == "deceased":
                 intent = "hardship"  # the verified borrower is alive: a bereavement in the family
-            if intent == "unclear" and "amount" in heard.entities:
-                intent = "promise_to_pay"  # a bare "500" answers the amount just asked about
+            if intent == "unclear" and heard.entities.keys() & {"amount", "no_such_date"}:
+                # A bare "500" or "April 31" answers the amount or the day just asked about.
+                intent = "promise_to_pay"
                 call.unclear_in_row = 0
             if intent in ("hardship", "dispute", "already_paid", "refuse"):
                 await call.route(intent)
@@ -200,6 +205,9 @@ class Negotiation:
         if heard.entities.get("per_month") and isinstance(amount, int):
             await self.plan_from(heard)
             return
+        if due is None and heard.entities.get("no_such_date"):
+            await self.ask_date_again(amount if isinstance(amount, int) else None)
+            return
         pending = self.pending
         if isinstance(pending, Plan) and amount is None:
             await self.confirm_plan(pending)
@@ -212,6 +220,26 @@ class Negotiation:
             said_amount = said_amount if said_amount is not None else pending.amount_minor
             said_date = said_date or pending.due_date
         await self.decide(said_amount, said_date)
+
+    async def ask_date_again(self, amount: int | None) -> None:
+        """The borrower promised for a day that does not exist: ask for the day again, naming
+        the amount and the bot's own date, so a plain yes agrees to something real."""
+        self.date_asks += 1
+        if self.date_asks > DATE_ASKS:
+            await self.call.route("low_confidence")
+        pending = self.pending
+        if isinstance(pending, Plan):
+            due, amount = pending.installments[0]
+        elif pending is None:
+            due = offers.ask_date(self.facts)
+            amount = amount if amount is not None else self.facts.balance_minor
+            self.pending = Ask("counter", amount, due)
+        else:
+            due = pending.due_date
+            if amount is not None and amount != pending.amount_minor:
+                self.pending = Ask("counter", amount, due)
+            amount = amount if amount is not None else pending.amount_minor
+        await self.call.say("ask_date_again", acts.ASK_PAYMENT, amount_minor=amount, due_date=due)
 
     async def accept_pending(self) -> None:
         pending = self.pending

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from datetime import date
+from datetime import date, datetime
 from typing import Any
 
 from fairdial.dispositions import Disposition
@@ -57,6 +57,8 @@ class ConversationOutcome:
     # What the live hand-off came to: "warm", "cold", "callback", "ended" (the borrower hung up
     # first) or "failed"; None when none was tried.
     hand_off: str | None = None
+    # When a person is to call back, as booked by the hand-off ("callback" or "failed").
+    callback_due: datetime | None = None
     summary: str = ""
     callback_at: str | None = None  # what the borrower asked for, as understood
     guard_blocks: int = 0

@@ -12,24 +12,35 @@ from fairdial.dispositions import Disposition
 
 @dataclass(frozen=True)
 class Route:
-    """Lines to say (script key, act), then the call ends with this disposition and hold."""
+    """Lines to say (script key, act), then the call ends with this disposition and hold.
+
+    `closing` is the last line of a route that ends by promising a person's follow-up. When the
+    call can be handed to a person live, the hand-off says what really happens instead (a
+    colleague now, or a call back at a time), so the closing is only said when it cannot.
+    """
 
     lines: tuple[tuple[str, str], ...]
     disposition: Disposition
     hold: str | None = None
     escalation: str | None = None
+    closing: tuple[str, str] | None = None
 
+
+_FOLLOW_UP = ("escalate", acts.ESCALATE)
+_STALLED = ("stalled", acts.ESCALATE)
 
 ROUTES: dict[str, Route] = {
     "distress": Route(
-        (("empathy_distress", acts.EMPATHY), ("escalate_now", acts.ESCALATE)),
+        (("empathy_distress", acts.EMPATHY),),
         Disposition.ESCALATED,
         escalation="distress",
+        closing=_FOLLOW_UP,
     ),
     "hardship": Route(
-        (("empathy_hardship", acts.EMPATHY), ("escalate", acts.ESCALATE)),
+        (("empathy_hardship", acts.EMPATHY),),
         Disposition.HARDSHIP,
         escalation="hardship",
+        closing=_FOLLOW_UP,
     ),
     "dispute": Route((("dispute_ack", acts.ESCALATE),), Disposition.DISPUTE, "dispute", "dispute"),
     "attorney": Route(
@@ -42,7 +53,7 @@ ROUTES: dict[str, Route] = {
         (("deceased_ack", acts.ESCALATE),), Disposition.ESCALATED, "deceased", "deceased"
     ),
     "request_human": Route(
-        (("escalate_now", acts.ESCALATE),), Disposition.ESCALATED, escalation="request_human"
+        (), Disposition.ESCALATED, escalation="request_human", closing=_FOLLOW_UP
     ),
     "already_paid": Route(
         (("already_paid_ack", acts.ESCALATE),),
@@ -52,11 +63,9 @@ ROUTES: dict[str, Route] = {
     "stop_contact": Route((("stop_ack", acts.STOP_ACK),), Disposition.STOP_CONTACT, "cease"),
     "refuse": Route((("refuse_ack", acts.CLOSING),), Disposition.REFUSED),
     "low_confidence": Route(
-        (("stalled", acts.ESCALATE),), Disposition.ESCALATED, escalation="low_confidence"
+        (), Disposition.ESCALATED, escalation="low_confidence", closing=_STALLED
     ),
-    "stalled": Route(
-        (("stalled", acts.ESCALATE),), Disposition.ESCALATED, escalation="negotiation_stalled"
-    ),
+    "stalled": Route((), Disposition.ESCALATED, escalation="negotiation_stalled", closing=_STALLED),
 }
 
 # Before the borrower is verified, acknowledgements that name the debt are replaced by a

@@ -1,8 +1,8 @@
-"""Amounts and dates the way a person says them aloud, per language."""
+"""Amounts, dates and times the way a person says them aloud, per language."""
 
 from __future__ import annotations
 
-from datetime import date
+from datetime import date, datetime
 
 from fairdial.money import minor_digits
 
@@ -101,6 +101,22 @@ def amount(amount_minor: int, currency: str, language: str) -> str:
 
 def day(value: date, language: str) -> str:
     return zh_date(value) if language.startswith("zh") else en_date(value)
+
+
+# Chinese says the part of the day before a twelve-hour clock time (下午4:30).
+_ZH_DAY_PARTS = ((6, "凌晨"), (12, "上午"), (13, "中午"), (18, "下午"), (24, "晚上"))
+
+
+def moment(value: datetime, language: str) -> str:
+    """A day and a time on the twelve-hour clock, in `value`'s own time zone, written as the
+    voice layer reads times: 'Thursday, March 12 at 4:30 PM', '3月12日星期四下午4:30'."""
+    hour = value.hour % 12 or 12
+    clock = f"{hour}:{value.minute:02d}"
+    if language.startswith("zh"):
+        part = next(word for end, word in _ZH_DAY_PARTS if value.hour < end)
+        return f"{zh_date(value)}{part}{clock}"
+    meridiem = "AM" if value.hour < 12 else "PM"
+    return f"{en_date(value)} at {clock} {meridiem}"
 
 
 def count(number: int, language: str) -> str:

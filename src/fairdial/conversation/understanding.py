@@ -70,6 +70,8 @@ def _entities(
         spans.append(when.span)  # even a day that does not exist: '2月30號' holds no amount
     if when and when.value is not None:
         entities["date"] = when.value
+    elif when:
+        entities["no_such_date"] = True  # a date was named, but the calendar has no such day
     clock = find_time(text)  # unmasked: 明晚, tonight and this afternoon name a time as well
     if clock:
         entities["time"] = clock.value

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import logging
 
-from fairdial.policy.engine import Decision, PolicyInputError, decide
+from fairdial.policy.engine import Decision, PolicyInputError, decide, next_convenient
 from fairdial.policy.history import Action, ContactPointInfo, Event, History
 from fairdial.policy.packs import PackError, PolicyPack, load_pack, load_pack_file, pack_ids
 from fairdial.policy.reasons import HOLD_KINDS, Flag, Reason
@@ -35,6 +35,7 @@ __all__ = [
     "load_pack",
     "load_pack_file",
     "load_scenario",
+    "next_convenient",
     "pack_ids",
     "scenario_cases",
 ]

@@ -9,6 +9,7 @@ instants and checking again, so it is never earlier than the first truly allowed
 from __future__ import annotations
 
 import json
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
 from functools import lru_cache
@@ -130,6 +131,24 @@ def decide(pack: PolicyPack, history: History, action: Action, at: datetime) -> 
     )
 
 
+def next_convenient(
+    pack: PolicyPack, history: History, action: Action, at: datetime
+) -> datetime | None:
+    """The first instant from `at` inside `pack`'s calling hours, in every zone the borrower
+    may be in, and outside the times they named inconvenient; None when no such time comes.
+
+    For a time promised to the borrower, such as a person's call-back: caps, holds and quiet
+    periods are for that person to weigh, and do not push the promised hour later.
+    """
+    if at.tzinfo is None:
+        raise PolicyInputError("decision time must carry a UTC offset")
+    moment = at.astimezone(UTC)
+    context = _context(pack, history, action, moment)
+    blocks = _hours(context, moment)
+    _lift(context, blocks)
+    return _next_allowed(context, moment, blocks, _hours)
+
+
 def _context(pack: PolicyPack, history: History, action: Action, moment: datetime) -> _Context:
     contact_point = history.contact_points.get(action.contact_point)
     if contact_point is None:
@@ -175,8 +194,15 @@ def _zones(
     return window, borrower or window, day_zone
 
 
-def _next_allowed(context: _Context, moment: datetime, blocks: list[_Block]) -> datetime | None:
-    """Jump to the latest instant the current blocks vouch for, re-check, repeat."""
+def _next_allowed(
+    context: _Context,
+    moment: datetime,
+    blocks: list[_Block],
+    blocks_at: Callable[[_Context, datetime], list[_Block]] | None = None,
+) -> datetime | None:
+    """Jump to the latest instant the current blocks vouch for, re-check, repeat; `blocks_at`
+    finds the blocks at an instant (every rule's, by default)."""
+    blocks_at = blocks_at or _blocks
     horizon = moment + SEARCH_HORIZON
     current = moment
     for _ in range(MAX_STEPS):
@@ -193,7 +219,7 @@ def _next_allowed(context: _Context, moment: datetime, blocks: list[_Block]) -> 
         current = candidate if candidate > current else current + timedelta(seconds=1)
         if current > horizon:
             return None
-        blocks = _blocks(context, current)
+        blocks = blocks_at(context, current)
         _lift(context, blocks)
     return None
 
@@ -236,6 +262,15 @@ def _blocks(context: _Context, moment: datetime) -> list[_Block]:
     quiet = _quiet_period(context, moment, today)
     if quiet is not None:
         blocks.append(quiet)
+    return blocks
+
+
+def _hours(context: _Context, moment: datetime) -> list[_Block]:
+    """The blocks of the clock alone: outside the window, or at an inconvenient time."""
+    window_block = _window(context, moment)
+    blocks = [] if window_block is None else [window_block]
+    if context.facts.inconvenient and context.action.to == "borrower":
+        blocks.extend(_inconvenient(context, moment))
     return blocks
 
 

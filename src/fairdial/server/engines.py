@@ -25,6 +25,8 @@ from fairdial.telephony.recording import RecordingArchive, RecordingCipher
 from fairdial.telephony.transfer import (
     TRANSFERRED,
     AgentPool,
+    Announce,
+    Convenient,
     HandOff,
     SipTransfer,
     TransferDesk,
@@ -62,37 +64,41 @@ def build_server(
         config,
         stt,
         tts,
-        lambda: transfer_desk(config, server, store),
+        lambda: transfer_desk(config, server, store, tts),
         moved=lambda call_id: server.transferred.add(call_id),
     )
     server = Server(config, session_factory=factory, archive=archive, store=store)
     return server
 
 
-def transfer_desk(config: ServeConfig, server: Server, store: Store | None) -> TransferDesk | None:
-    """The desk for the `transfer` section's agents; None without agents or a way to transfer."""
+def transfer_desk(
+    config: ServeConfig, server: Server, store: Store | None, voice: TextToSpeech | None = None
+) -> TransferDesk | None:
+    """The desk for the `transfer` section's agents; None without agents or a way to transfer.
+    `voice` reads the summary to an agent on a warm SIP transfer."""
     options = config.transfer
     if not options.agents:
         return None
-    transferer = carrier_transferer(config, server)
+    transferer = carrier_transferer(config, server, voice)
     if transferer is None:
         return None
     pool = AgentPool.from_config(options.agents, options.callback_after_min)
-    # A REFER hands the call over as it is: SIP transfers are cold whatever `warm` says.
-    warm = options.warm and isinstance(transferer, TwilioTransfer)
-    return TransferDesk(pool, transferer, store=store, warm=warm)
+    return TransferDesk(pool, transferer, store=store, warm=options.warm)
 
 
-def carrier_transferer(config: ServeConfig, server: Server) -> Transferer | None:
+def carrier_transferer(
+    config: ServeConfig, server: Server, voice: TextToSpeech | None = None
+) -> Transferer | None:
     """Twilio's REST transfer when the server carries Twilio calls, else the SIP user agent's
-    REFER when it offers one; None when the running carrier cannot transfer."""
+    (REFER, or its own call to the agent, briefed in `voice`); None when the running carrier
+    cannot transfer."""
     rest = server.twilio_rest  # it exists only while the server runs
     if config.twilio is not None and rest is not None:
         return TwilioTransfer(
             rest, from_number=config.twilio.from_number, base_url=config.twilio.api_base_url
         )
     if server.sip is not None:
-        return SipTransfer(server.sip)
+        return SipTransfer(server.sip, voice=voice)
     return None
 
 
@@ -164,12 +170,14 @@ class TransferableSession:
         call_id: str,
         language: str,
         moved: Callable[[str], None],
+        clock: Callable[[], datetime] = lambda: datetime.now(UTC),
     ) -> None:
         self.session = session
         self._desk = desk
         self._call_id = call_id
         self._language = language
         self._moved = moved  # told when the call now belongs to a person
+        self._clock = clock  # when a callback is booked from, and for whom it is due
 
     @property
     def answered_by(self) -> str:
@@ -191,14 +199,26 @@ class TransferableSession:
     def elapsed_seconds(self) -> float:
         return self.session.elapsed_seconds()
 
-    async def transfer(self, *, summary: str, reason: str, account_id: int) -> HandOff:
+    async def transfer(
+        self,
+        *,
+        summary: str,
+        reason: str,
+        account_id: int,
+        announce: Announce | None = None,
+        convenient: Convenient | None = None,
+    ) -> HandOff:
+        """Hand the call to the desk; `announce` is told what is about to happen first, and a
+        callback falls in the hours `convenient` allows."""
         result = await self._desk.hand_off(
             self._call_id,
             language=self._language,
             summary=summary,
             reason=reason,
-            now=datetime.now(UTC),
+            now=self._clock(),
             account_id=account_id,
+            announce=announce,
+            convenient=convenient,
         )
         if result.kind in TRANSFERRED:
             self._moved(self._call_id)

@@ -3,22 +3,24 @@
 Cold: the call leaves the bot for the agent at once (Twilio: the live call is updated with
 `<Dial>` TwiML; SIP: REFER, implemented by the SIP adapter behind `SipReferrer`). Warm: the
 borrower waits in a conference while a second leg rings the agent, who first hears the
-escalation summary and then joins. With no agent available, a callback is stored as an
-escalation with a due time, so a person calls the borrower back.
+escalation summary and then joins. With no agent available, or when the transfer fails, a
+callback is booked: an open escalation with a due time, so a person calls the borrower back.
+The desk tells the conversation what is about to happen (`Announce`) before it happens, so the
+borrower hears that a colleague is coming on before the transfer, or when one will call back.
 
 A transfer is never sent twice: the agent's leg is placed by the REST client, which sends a
 create again only when it never left, and replacing a call's TwiML again would run its `<Dial>`
 again. A call that ended before its transfer (Twilio error 21220) is no failure: the borrower
 hung up, and the hand-off says so.
 
-Limitations: Twilio reads the summary with its own `<Say>` voice; warm transfer on SIP needs
-a second leg the SIP adapter does not place yet, so it is refused with a clear error.
+Limitations: Twilio reads the summary with its own `<Say>` voice; on SIP the server's own
+voice reads it, and without one a warm transfer is refused with a clear error.
 """
 
 from __future__ import annotations
 
 import logging
-from collections.abc import Mapping, Sequence
+from collections.abc import Awaitable, Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, time, timedelta
 from typing import Any, Protocol, runtime_checkable
@@ -26,6 +28,7 @@ from xml.sax.saxutils import escape
 from zoneinfo import ZoneInfo
 
 import httpx
+import numpy as np
 
 from fairdial.store.models import Escalation
 from fairdial.telephony.twilio.rest import (
@@ -38,6 +41,7 @@ from fairdial.telephony.twilio.rest import (
     TwilioRestClient,
     TwilioUnreachable,
 )
+from fairdial.voice.engines import TextToSpeech
 
 logger = logging.getLogger("fairdial.telephony")
 
@@ -110,24 +114,60 @@ class Transferer(Protocol):
 
 
 class SipReferrer(Protocol):
-    """What the SIP adapter (`SipChannel`) provides: REFER the call's far end to `target`
-    (RFC 3515); True once the far end reports the agent answered."""
+    """What the SIP adapter (`SipChannel`) provides. `transfer` REFERs the call's far end to
+    `agent_uri` (RFC 3515), True once the far end reports the agent answered. `warm_transfer`
+    calls `agent` itself, plays them `summary` (8 kHz 16-bit mono PCM) and joins the two calls;
+    False, with the borrower still on the bot, when the agent's call was not answered. `is_up`
+    tells whether the borrower's call is still the bot's."""
 
     async def transfer(self, call_id: str, agent_uri: str) -> bool: ...
 
+    def is_up(self, call_id: str) -> bool: ...
+
+    async def warm_transfer(self, call_id: str, agent: str, summary: bytes) -> bool: ...
+
 
 class SipTransfer:
-    """Transfers on a SIP call through the adapter's REFER."""
+    """Transfers on a SIP call: cold by the adapter's REFER, warm by its own call to the agent,
+    who first hears the summary in `voice`. Without a voice a warm transfer is refused."""
 
-    def __init__(self, referrer: SipReferrer) -> None:
+    def __init__(self, referrer: SipReferrer, voice: TextToSpeech | None = None) -> None:
         self._referrer = referrer
+        self._voice = voice
 
     async def cold(self, call_id: str, agent: Agent) -> bool:
         target = agent.target if agent.target.startswith("sip:") else f"tel:{agent.target}"
-        return await self._referrer.transfer(call_id, target)
+        moved = await self._referrer.transfer(call_id, target)
+        return moved or self._borrower_gone(call_id)
 
     async def warm(self, call_id: str, agent: Agent, summary: str, language: str) -> bool:
-        raise TransferError("warm transfer is not supported on SIP yet: use a cold transfer")
+        if self._voice is None:
+            raise TransferError(
+                "warm transfer is not supported on SIP without a voice to read the summary: "
+                "use a cold transfer"
+            )
+        speech = await self._spoken(self._voice, summary, language)
+        # A number goes out through the SIP account's target URI, as a dial's does.
+        moved = await self._referrer.warm_transfer(call_id, agent.target, speech)
+        return moved or self._borrower_gone(call_id)
+
+    def _borrower_gone(self, call_id: str) -> bool:
+        """False when the borrower hung up (nobody to move); raises when they are still on the
+        line with the bot, so the desk books a call-back and tells them."""
+        if self._referrer.is_up(call_id):
+            raise TransferError("the agent was not reached")
+        return False
+
+    @staticmethod
+    async def _spoken(voice: TextToSpeech, text: str, language: str) -> bytes:
+        """`text` read by `voice`, as the line's 8 kHz 16-bit mono PCM."""
+        from fairdial.voice.audio.pcm import resample  # the voice extra, as `voice` is
+
+        chunks = [chunk async for chunk in voice.synthesize(text, language)]
+        if not chunks:
+            raise TransferError("the voice read nothing for the summary")
+        pcm = resample(np.concatenate(chunks), voice.sample_rate, 8000)
+        return pcm.astype("<i2").tobytes()
 
 
 def dial_twiml(target: str) -> str:
@@ -261,7 +301,14 @@ def _twilio_error(response: httpx.Response) -> TwilioError:
 
 @dataclass(frozen=True)
 class HandOff:
-    kind: str  # "cold", "warm", "callback", or "ended": the borrower hung up before the transfer
+    """What a hand-off came to, or, told to an `Announce`, what it is about to do.
+
+    `kind`: "warm" or "cold" (the call goes to `agent`), "callback" (nobody free: a person calls
+    back at `due_at`), "failed" (the transfer failed: a callback is booked for `due_at`) or
+    "ended" (the borrower hung up before the transfer). `escalation_id` names the booked row.
+    """
+
+    kind: str
     agent: Agent | None = None
     due_at: datetime | None = None
     escalation_id: int | None = None
@@ -270,17 +317,36 @@ class HandOff:
 # Hand-off kinds after which the call is the agent's: the bot must not hang it up.
 TRANSFERRED = frozenset({"warm", "cold"})
 
+# Told what the desk is about to do while the borrower is still on the line with the bot: a
+# transfer before it is sent, a callback once it is booked.
+Announce = Callable[[HandOff], Awaitable[None]]
+# Moves a proposed call-back time into the borrower's calling hours; None when none will come.
+Convenient = Callable[[datetime], datetime | None]
+
+
+async def _unannounced(_handed: HandOff) -> None:
+    return None
+
 
 @runtime_checkable
 class Transferable(Protocol):
     """A live call's session that can be handed to a person (see `TransferDesk.hand_off`)."""
 
-    async def transfer(self, *, summary: str, reason: str, account_id: int) -> HandOff: ...
+    async def transfer(
+        self,
+        *,
+        summary: str,
+        reason: str,
+        account_id: int,
+        announce: Announce | None = None,
+        convenient: Convenient | None = None,
+    ) -> HandOff: ...
 
 
 @dataclass
 class TransferDesk:
-    """Chooses an agent and transfers, or books a callback when no agent is free."""
+    """Chooses an agent and transfers, or books a callback when no agent is free or the
+    transfer fails."""
 
     pool: AgentPool
     transferer: Transferer
@@ -297,45 +363,87 @@ class TransferDesk:
         reason: str,
         now: datetime,
         account_id: int | None = None,
-        attempt_id: int | None = None,
+        announce: Announce | None = None,
+        convenient: Convenient | None = None,
     ) -> HandOff:
+        """Move the call to a free agent, or book a callback; `announce` hears of either first.
+        A callback is booked `pool.callback_after` from `now`, or at the first time after that
+        `convenient` allows: the borrower is never promised a call outside their hours.
+
+        A transfer that fails (`TransferError`) books a callback, announced as "failed": the
+        borrower is still with the bot and is told when a person will call. Some of those
+        failures may have moved the call after all; a person then finds the callback already
+        answered, which costs less than a borrower left waiting for nobody.
+        """
+        announce = announce or _unannounced
         agent = self.pool.pick(now, language)
         if agent is None:
-            result = self._callback(call_id, summary, reason, now, account_id, attempt_id)
-        elif self.warm:
-            moved = await self.transferer.warm(call_id, agent, summary, language)
-            result = HandOff("warm" if moved else "ended", agent)
+            due = self._callback_time(now, convenient)
+            result = self._callback("callback", call_id, summary, reason, now, due, account_id)
+            await announce(result)
+            self.log.append(result)
+            return result
+
+        kind = "warm" if self.warm else "cold"
+        await announce(HandOff(kind, agent))
+        try:
+            if self.warm:
+                moved = await self.transferer.warm(call_id, agent, summary, language)
+            else:
+                moved = await self.transferer.cold(call_id, agent)
+        except TransferError as error:
+            # The class only: a carrier's message may quote the number it was asked to dial.
+            logger.warning(
+                "transfer failed, booking a callback: %s",
+                type(error).__name__,
+                extra={"call_id": call_id, "agent": agent.name},
+            )
+            due = self._callback_time(now, convenient)
+            result = self._callback("failed", call_id, summary, reason, now, due, account_id, agent)
+            await announce(result)
         else:
-            moved = await self.transferer.cold(call_id, agent)
-            result = HandOff("cold" if moved else "ended", agent)
+            result = HandOff(kind if moved else "ended", agent)
         self.log.append(result)
         return result
 
+    def _callback_time(self, now: datetime, convenient: Convenient | None) -> datetime:
+        # A whole minute: the time the borrower is told is the time that is stored.
+        due = _next_minute(now + self.pool.callback_after)
+        within = convenient(due) if convenient is not None else None
+        return due if within is None else _next_minute(within)
+
     def _callback(
         self,
+        kind: str,
         call_id: str,
         summary: str,
         reason: str,
         now: datetime,
+        due: datetime,
         account_id: int | None,
-        attempt_id: int | None,
+        agent: Agent | None = None,
     ) -> HandOff:
-        due = now + self.pool.callback_after
+        """Book the call-back as the conversation's one escalation, open so no campaign calls the
+        account meanwhile; the campaign's record of the attempt completes the same row."""
         if self.store is None or account_id is None:
             raise TransferError("no agent is available and no store to book a callback in")
         with self.store.transaction() as session:
             escalation = Escalation(
                 account_id=account_id,
-                attempt_id=attempt_id,
                 reason=reason,
                 priority=1,
                 summary=summary,
-                status="callback",
+                status="open",
                 created_at=now,
                 due_at=due,
             )
             session.add(escalation)
             session.flush()
             escalation_id = escalation.id
-        logger.info("no agent free, callback booked", extra={"call_id": call_id})
-        return HandOff("callback", None, due, escalation_id)
+        logger.info("callback booked", extra={"call_id": call_id, "hand_off": kind})
+        return HandOff(kind, agent, due, escalation_id)
+
+
+def _next_minute(moment: datetime) -> datetime:
+    whole = moment.replace(second=0, microsecond=0)
+    return whole if whole == moment else whole + timedelta(minutes=1)
