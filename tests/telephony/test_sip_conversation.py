@@ -44,7 +44,7 @@ from tests.telephony.sip_peer import Baresip, baresip
 from tests.telephony.test_sip_channel import _config, _keep, _request, _session
 
 HELLO = Path(__file__).parent / "data" / "amd" / "human_en_hello.wav"
-REPLIES = ("Yes, speaking.", "Nineteen eighty five.", "I will pay tomorrow.")
+REPLIES = ("Yes, speaking.", "Nineteen eighty five.", "I will pay it all tomorrow.")
 DIGIT = "1"
 # baresip's menu ends the call when a WAV source runs out, so each WAV is padded with silence
 # longer than the rest of the call; the next reply replaces it.

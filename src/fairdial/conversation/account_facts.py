@@ -10,12 +10,15 @@ from fairdial.store.models import Account, Borrower
 
 
 def identity_factor(borrower: Borrower) -> tuple[str, str]:
-    """What the bot asks to verify the borrower: the birth year, else the ID's last four."""
-    if borrower.birth_date:
-        return borrower.birth_date[:4], "birth_year"
-    if borrower.national_id:
-        return borrower.national_id[-4:], "id_last4"
-    return "", "birth_year"
+    """What the bot asks to verify the borrower: the birth year, else the ID's last four digits;
+    ("", "") when the account holds neither, and the call cannot verify anyone."""
+    year = (borrower.birth_date or "")[:4]
+    if len(year) == 4 and year.isdigit():
+        return year, "birth_year"
+    last4 = (borrower.national_id or "").strip()[-4:]
+    if len(last4) == 4 and last4.isdigit():
+        return last4, "id_last4"
+    return "", ""
 
 
 def _text(attributes: dict[str, Any], key: str) -> str | None:

@@ -44,9 +44,20 @@ _ENGLISH = re.compile(
 )
 _HALF = re.compile(r"一半|半數|\bhalf\b")
 _FULL = re.compile(
-    r"全部|全額|全數|一次(?:還清|付清|繳清|還完)|整筆|"
-    r"\bin full\b|\ball of it\b|\bthe (?:full|whole|"
+    r"全部|全額|全數|一次(?:還清|付清|繳清|還完)|(?:還|付|繳)清|整筆|"
+    r"\bin full\b|\ball of it\b|\bit all\b|\bpay (?:it |this |that )?off\b|\bthe (?:full|whole|"
     r"entire) (?:amount|balance|thing|sum)\b|\beverything\b|\bfull amount\b|\bfull balance\b"
+)
+# A sum that is no sum: "something", 一點, "whatever I can". The borrower must be asked for one.
+_VAGUE = re.compile(
+    r"一點|一些|一部分|部分|多少|\bsomething\b|\bsome(?: money| cash)?(?= |$)|\ba (?:little|bit)\b|"
+    r"\b(?:what|whatever) i can\b|\bpart of\b"
+)
+# "I can pay that on Friday", 這筆我明天繳: the sum the bot just named, taken up by the borrower.
+_AS_ASKED = re.compile(
+    r"\b(?:pay|send|transfer|wire|cover|do|manage|have) (?:it|that|this|that much|this much|"
+    r"the (?:amount|sum) you (?:said|asked|mentioned))\b|"
+    r"(?:這|那)(?:個|筆|些)?(?:金額|錢|數字)|(?:這|那)筆|(?:還|付|繳|匯)(?:這個|那個|這樣|那樣)"
 )
 _PER_MONTH = re.compile(
     r"每個?月|一個月|月付|\ba month\b|\bper month\b|\bmonthly\b|\beach month\b|\bevery month\b|/mo"
@@ -161,6 +172,22 @@ def find_amount(
         return None
     first = min(candidates, key=lambda found: found.span[0])
     return None if first.value is None else Found(first.value, first.span)
+
+
+def names_unusable_amount(text: str, per_unit: int = 100) -> bool:
+    """True when the text names a sum that cannot be paid: '-500', '5000000000000 dollars'.
+    Call it on the text with dates masked, when `find_amount` found nothing."""
+    return any(found.value is None for found in _named_amounts(text, per_unit))
+
+
+def takes_up_asked_amount(text: str) -> bool:
+    """True when the borrower points at the sum just put to them instead of naming one."""
+    return bool(_AS_ASKED.search(text))
+
+
+def names_vague_amount(text: str) -> bool:
+    """True for a sum that is no sum: 'something', 'a little', 一點, 一些."""
+    return bool(_VAGUE.search(text))
 
 
 def is_per_month(text: str) -> bool:

@@ -83,9 +83,10 @@ class Call:
             "name": facts.borrower_name,
             "lender": facts.lender_name or facts.company_name,
             "dpd": speech.count(facts.dpd, self.lang),
-            "identity_kind": self.script.identity_kind(facts.identity_factor_kind),
             "callback_number": facts.callback_number or self.script.line("callback_number_unknown"),
         }
+        if "{identity_kind}" in template:  # an account without a factor is never asked one
+            values["identity_kind"] = self.script.identity_kind(facts.identity_factor_kind)
         if "{crisis_line}" in template:
             values["crisis_line"] = crisis_line(facts.jurisdiction, self.lang)
         for key, value in slots.items():

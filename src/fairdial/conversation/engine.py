@@ -43,7 +43,7 @@ HandOff = Callable[[ConversationOutcome, Announce], Awaitable[bool]]
 
 # Routes that make sense before the borrower is known: anyone may be in crisis, grieving or
 # represented. A refusal or a stalled negotiation needs a verified borrower first.
-_UNVERIFIED_ROUTES = frozenset(ROUTES) - {"refuse", "stalled", "low_confidence"}
+_UNVERIFIED_ROUTES = frozenset(ROUTES) - {"refuse", "stalled", "low_confidence", "unverifiable"}
 
 
 def greeting_key(pack: PolicyPack | None) -> str:
@@ -61,6 +61,8 @@ def greeting_key(pack: PolicyPack | None) -> str:
 async def _find_party(call: Call) -> None:
     name = call.facts.borrower_name
     await call.say(greeting_key(call.pack), acts.GREET_DISCLOSE)
+    if not name.strip():
+        await call.route("unverifiable")  # nobody to ask for: any answer would be a guess
     await call.say("ask_for_party", acts.ASK_FOR_PARTY, name=name)
     while True:
         heard = await call.hear()
@@ -102,6 +104,8 @@ async def _third_party(call: Call) -> NoReturn:
 
 async def _verify(call: Call) -> None:
     kind = call.facts.identity_factor_kind
+    if not call.facts.verifiable:
+        await call.route("unverifiable")  # no birth year or ID on file: nothing to check
     for attempt in range(VERIFY_TRIES):
         key = "verify_identity" if attempt == 0 else "verify_identity_retry"
         await call.say(key, acts.VERIFY_IDENTITY, identity_kind=kind)

@@ -8,6 +8,15 @@ from datetime import date
 SEGMENTS = ("first_reminder", "m2", "m3_plus")
 
 
+def identity_factor_usable(factor: str, kind: str) -> bool:
+    """A factor the borrower can be asked for and checked against: a four-digit birth year, or
+    an ID ending in four digits."""
+    if kind == "birth_year":
+        return len(factor) == 4 and factor.isdigit()
+    last4 = factor[-4:]
+    return kind == "id_last4" and len(last4) == 4 and last4.isdigit()
+
+
 def segment_for(dpd: int) -> str:
     """The script segment for days past due: M1 is a reminder, M2 firmer, M3 and later firm."""
     if dpd <= 30:
@@ -37,7 +46,7 @@ class AccountFacts:
     account_ref: str
     borrower_name: str
     identity_factor: str  # e.g. the borrower's birth year; asked only after the name matches
-    identity_factor_kind: str  # "birth_year" or "id_last4"
+    identity_factor_kind: str  # "birth_year" or "id_last4"; "" when the account holds none
     balance_minor: int
     currency: str
     dpd: int
@@ -51,6 +60,14 @@ class AccountFacts:
     callback_number: str | None = None  # the number the borrower is asked to call back
     segment: str | None = None  # "first_reminder", "m2" or "m3_plus"
     payday: int | None = None  # day of the month the borrower is paid, 1-31
+
+    @property
+    def verifiable(self) -> bool:
+        """True when the call can find and verify the borrower: a name to ask for and a factor
+        to check. Without either, nothing about the debt may be said to whoever answers."""
+        return bool(self.borrower_name.strip()) and identity_factor_usable(
+            self.identity_factor, self.identity_factor_kind
+        )
 
     def __post_init__(self) -> None:
         if self.segment is None:

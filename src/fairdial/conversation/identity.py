@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 
+from fairdial.conversation.facts import identity_factor_usable
 from fairdial.conversation.numbers import CN_NUMERAL_CHARS, chinese_to_int
 from fairdial.conversation.text import normalise
 
@@ -72,14 +73,14 @@ def spoken_numbers(text: str) -> list[str]:
 
 def identity_matches(answer: str, factor: str, kind: str) -> bool:
     """True when the answer names the factor: the full year, its last two digits, the 民國 year,
-    or an ID whose last four digits match."""
+    or an ID whose last four digits match. Never true for an empty or malformed factor."""
+    if not identity_factor_usable(factor, kind):
+        return False  # nothing on file to match: no answer can verify anyone
     candidates = spoken_numbers(answer)
     if kind == "id_last4":
         return any(len(value) >= 4 and value.endswith(factor[-4:]) for value in candidates)
-    if kind == "birth_year":
-        year = int(factor)
-        accepted = {str(year), f"{year % 100:02d}", str(year - ROC_OFFSET)}
-        if "民國" in answer or "年次" in answer or "民国" in answer:
-            accepted = {str(year - ROC_OFFSET)}  # 85年次 is 1996, not 1985
-        return any(value in accepted for value in candidates)
-    return any(value == factor for value in candidates)
+    year = int(factor)
+    accepted = {str(year), f"{year % 100:02d}", str(year - ROC_OFFSET)}
+    if "民國" in answer or "年次" in answer or "民国" in answer:
+        accepted = {str(year - ROC_OFFSET)}  # 85年次 is 1996, not 1985
+    return any(value in accepted for value in candidates)

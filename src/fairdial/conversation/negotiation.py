@@ -1,12 +1,14 @@
 """Negotiation with the verified borrower: climb the offer ladder inside the lender's bounds.
 
 The bot asks for the full balance, offers a settlement when the product allows one, then plans;
-it counters a late date or a too-small amount, and logs every concession in the outcome.
+it counters a late date or a too-small amount, and logs every concession in the outcome. It
+records only an amount the borrower said or agreed to: a promise that names no usable amount
+("-500", "something", or none at all) is asked about again, never filled in with the balance.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import date
 from typing import NoReturn
 
@@ -20,6 +22,8 @@ MAX_NEGOTIATION_TURNS = 8
 # How often the bot asks again for a day the calendar has (the borrower named February 30)
 # before the call goes to a person, as an answer it cannot make out would.
 DATE_ASKS = 2
+# How often the bot asks for an amount it can write down before the call goes to a person.
+AMOUNT_ASKS = 2
 
 
 @dataclass(frozen=True)
@@ -41,6 +45,8 @@ class Negotiation:
         self.partial: Promise | None = None  # a part payment kept in case the plan is declined
         self.pending: Ask | Plan | None = None
         self.date_asks = 0
+        self.amount_asks = 0
+        self.day_asked_for: Ask | Plan | None = None  # the offer the bot last asked a day for
 
     def concede(self, kind: str, **details: object) -> None:
         record: dict[str, object] = {"kind": kind}
@@ -59,8 +65,12 @@ class Negotiation:
             intent = heard.intent
             if intent == "deceased":
                 intent = "hardship"  # the verified borrower is alive: a bereavement in the family
-            if intent == "unclear" and heard.entities.keys() & {"amount", "no_such_date"}:
-                # A bare "500" or "April 31" answers the amount or the day just asked about.
+            if intent == "unclear" and heard.entities.keys() & {
+                "amount",
+                "no_such_date",
+                "amount_unusable",
+            }:
+                # A bare "500", "-500" or "April 31" answers the amount or the day just asked.
                 intent = "promise_to_pay"
                 call.unclear_in_row = 0
             if intent in ("hardship", "dispute", "already_paid", "refuse"):
@@ -196,6 +206,8 @@ class Negotiation:
         first = amount if isinstance(amount, int) and monthly is None else None
         if first is not None and first < offers.min_first_payment(self.facts):
             first = None  # the plan's own floor applies
+        if first is not None and first >= self.facts.balance_minor:
+            first = None  # "I can't pay all of it" names the balance, not a first payment
         count = offers.plan_months(self.facts, months if isinstance(months, int) else None, monthly)
         await self.offer(offers.build_plan(self.facts, count, first))
 
@@ -209,10 +221,13 @@ class Negotiation:
             await self.ask_date_again(amount if isinstance(amount, int) else None)
             return
         pending = self.pending
-        if isinstance(pending, Plan) and amount is None:
-            await self.confirm_plan(pending)
         said_amount = amount if isinstance(amount, int) else None
         said_date = due if isinstance(due, date) else None
+        if said_amount is None and not self.agreed(heard):
+            await self.ask_amount(said_date)
+            return
+        if isinstance(pending, Plan) and amount is None:
+            await self.confirm_plan(pending)
         if isinstance(pending, Ask) and pending.kind == "settlement":
             await self.settle(said_amount, said_date, pending)
             return
@@ -220,6 +235,42 @@ class Negotiation:
             said_amount = said_amount if said_amount is not None else pending.amount_minor
             said_date = said_date or pending.due_date
         await self.decide(said_amount, said_date)
+
+    def agreed(self, heard: Understanding) -> bool:
+        """True when a promise without an amount takes up the one the bot put forward: a yes
+        ("好啦，我明天就還"), a pointer at it ("I can pay that on Friday"), or a new day for the
+        sum the bot asked a day for."""
+        if heard.entities.get("amount_unusable"):
+            return False  # "yes, I'll pay -500": the figure they named is not one to record
+        pending = self.pending
+        if isinstance(pending, Plan):
+            return True  # paying on a day answers the plan just offered
+        if pending is None:
+            return False
+        if pending is self.day_asked_for:
+            return True  # the bot named the sum and asked only for another day
+        said_yes = heard.intent == "affirm" or "affirm" in heard.also
+        return said_yes or bool(heard.entities.get("amount_as_asked"))
+
+    async def ask_amount(self, due: date | None) -> None:
+        """The borrower named no sum the bot may write down: ask for one, naming the amount on
+        the table by their day (else the bot's), so a plain yes agrees to something real. After
+        AMOUNT_ASKS the call goes to a person, as an answer it cannot make out would."""
+        self.amount_asks += 1
+        if self.amount_asks > AMOUNT_ASKS:
+            await self.call.route("low_confidence")
+        pending = self.pending
+        if isinstance(pending, Plan):
+            due, amount = pending.installments[0]  # a yes confirms the plan it starts
+        elif pending is None:
+            amount = self.facts.balance_minor
+            due = due or offers.ask_date(self.facts)
+            self.pending = Ask("counter", amount, due)
+        else:
+            amount = pending.amount_minor
+            due = due or pending.due_date
+            self.pending = replace(pending, due_date=due)
+        await self.call.say("ask_amount", acts.ASK_PAYMENT, amount_minor=amount, due_date=due)
 
     async def ask_date_again(self, amount: int | None) -> None:
         """The borrower promised for a day that does not exist: ask for the day again, naming
@@ -239,6 +290,7 @@ class Negotiation:
             if amount is not None and amount != pending.amount_minor:
                 self.pending = Ask("counter", amount, due)
             amount = amount if amount is not None else pending.amount_minor
+        self.day_asked_for = self.pending
         await self.call.say("ask_date_again", acts.ASK_PAYMENT, amount_minor=amount, due_date=due)
 
     async def accept_pending(self) -> None:

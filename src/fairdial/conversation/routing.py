@@ -66,6 +66,14 @@ ROUTES: dict[str, Route] = {
         (), Disposition.ESCALATED, escalation="low_confidence", closing=_STALLED
     ),
     "stalled": Route((), Disposition.ESCALATED, escalation="negotiation_stalled", closing=_STALLED),
+    # The account holds no name or no identity factor to check: whoever answers stays
+    # unverified, so a person takes the account over rather than the bot naming the debt.
+    "unverifiable": Route(
+        (("identity_unverifiable", acts.ESCALATE),),
+        Disposition.ESCALATED,
+        escalation="identity_unverifiable",
+        closing=_FOLLOW_UP,
+    ),
 }
 
 # Before the borrower is verified, acknowledgements that name the debt are replaced by a

@@ -1,7 +1,9 @@
 """Hand-written intent rules: the first understanding, to be replaced by a trained classifier.
 
-Every pattern runs on normalised text (Traditional characters, lower case, see text.py). A rule
-gives an intent a score; the strongest score per intent counts. Patterns aim at the ways people
+Every pattern runs on normalised text (Taiwan Traditional characters, lower case, see text.py),
+and is itself folded the same way when compiled, so a pattern matches a turn in either script
+whichever script it was written in. A rule gives an intent a score; the strongest score per
+intent counts. Patterns aim at the ways people
 say a thing (particles, English mixed in, typos of common words), not at one scripted phrase.
 """
 
@@ -9,10 +11,17 @@ from __future__ import annotations
 
 import re
 
+from fairdial.conversation.text import fold_script
+
+
+def _compile(pattern: str) -> re.Pattern[str]:
+    return re.compile(fold_script(pattern))
+
+
 # Pronouns and relatives that tell a relative or colleague is speaking about the borrower.
 _RELATIVE = (
     r"(?:太太|老婆|先生|老公|媽媽|媽|爸爸|爸|兒子|女兒|哥哥|哥|姊姊|姐姐|姐|姊|弟弟|弟|妹妹|妹|"
-    r"同事|室友|朋友|家人|阿姨|叔叔|奶奶|爺爺|阿嬤|阿公|媳婦|女朋友|男朋友|老闆|秘書|助理)"
+    r"同事|室友|朋友|家人|阿姨|叔叔|奶奶|爺爺|阿嬤|阿公|媳婦|女朋友|男朋友|老闆|老板|秘書|助理)"
 )
 _EN_RELATIVE = (
     r"(?:wife|husband|mom|mum|mother|dad|father|son|daughter|brother|sister|colleague|coworker|"
@@ -24,14 +33,22 @@ _PAY = r"(?:還|付|繳|匯|轉|給|存|處理|pay|transfer|send|settle|wire|dep
 RULES: dict[str, list[tuple[str, float]]] = {
     "distress": [
         (
-            r"不想活|活不下去|想死|去死好了|死了算了|不如死|自殺|跳樓|跳河|跳海|(?:樓|頂樓|橋)上?跳下去|"
-            r"輕生|了結自己|結束生命|結束這一切|一了百了|一死了之|活著沒意思|撐不下去|崩潰了",
+            r"不想活|活不下去|想死|去死好了|(?:死了|死掉)算了|不如死|自殺|跳樓|跳河|跳海|"
+            r"(?:樓|頂樓|橋)上?跳下去|輕生|尋死|了結自己|結束(?:自己|生命)|結束這一切|一了百了|"
+            r"一死了之|生無可戀|活膩|"
+            # 活著真沒意思, 活著有什麼意思, 人生沒有意義了, 沒有活下去的理由
+            r"(?:活著|人生|活下去).{0,4}(?:沒|沒有|有什麼|有啥|不知道有什麼)(?:什麼|啥)?(?:意思|意義)|"
+            r"沒有?活下去的(?:意義|理由|勇氣|必要)|活著(?:真|好|很|太|實在)?(?:累|痛苦)|"
+            r"撐不(?:下去|住了)|崩潰了",
             0.95,
         ),
         (
-            r"kill myself|end (?:it all|my life)|suicid|don'?t want to (?:live|be alive)|"
-            r"can'?t go on|hurt myself|better off dead|want to die|wish i (?:was|were) dead|"
-            r"no (?:point|reason) (?:in )?living|nothing to live for|ending my life",
+            r"kill(?:ing)? myself|end(?:ing)? (?:it all|my life|everything)|suicid|"
+            r"don'?t want to (?:live|be alive)|take my (?:own )?life|"
+            r"can'?t go on|hurt myself|better off dead|(?:rather|might as well) (?:be dead|die)|"
+            r"want to die|wish i (?:was|were) dead|done with (?:life|living)|"
+            r"no (?:point|reason) (?:in |to )?(?:living|live|go on)|nothing to live for|"
+            r"(?:life|it) (?:is |isn'?t |'s )?(?:not )?worth living",
             0.95,
         ),
     ],
@@ -254,7 +271,7 @@ RULES: dict[str, list[tuple[str, float]]] = {
     ],
 }
 
-AFFIRM = re.compile(
+AFFIRM = _compile(
     r"^(?:好|對|是|嗯|恩|可以|沒錯|沒問題|行|"
     r"ok|okay|k|yes|yeah|yep|yup|sure|fine|alright|all right|"
     r"right|correct|of course|certainly|sounds good|that works|deal|agreed|agree|ya|ye|yea|"
@@ -262,52 +279,52 @@ AFFIRM = re.compile(
     r"那就這樣|就這樣|這樣可以)+"
     r"(?:[啦喔齁欸耶呀啊哦吧的了呢唷喲嘿哈]|,|\.|!|\s)*$"
 )
-DENY = re.compile(
+DENY = _compile(
     r"^(?:不|不要|不是|不行|不可以|沒有|沒|不對|不用|no|nope|nah|not really|no thanks|no thank you|"
     r"not now|don'?t think so|negative|不好)+(?:[啦喔齁欸耶呀啊哦吧的了呢唷喲嘿哈]|,|\.|!|\s)*$"
 )
 # A bare 蛤/huh/what? is the borrower not catching what the bot said.
-UNCLEAR = re.compile(r"^(?:蛤|啥|什麼|嗄|huh|what|sorry|pardon|eh|excuse me)[?？!。.\s]*$")
+UNCLEAR = _compile(r"^(?:蛤|啥|什麼|嗄|huh|what|sorry|pardon|eh|excuse me)[?？!。.\s]*$")
 
 _HARDSHIP_KINDS: list[tuple[str, re.Pattern[str]]] = [
     (
         "job_loss",
-        re.compile(
+        _compile(
             r"失業|沒工作|裁員|被裁|開除|資遣|無薪假|公司倒|工作沒了|丟了工作|找不到工作|"
             r"失去收入|lost my job|laid off|unemploy|fired|out of work|no job|furlough"
         ),
     ),
     (
         "illness",
-        re.compile(
+        _compile(
             r"生病|住院|開刀|手術|癌|重病|車禍|受傷|病倒|化療|洗腎|\bsick\b|illness|i'?m ill\b|"
             r"hospital|surgery|cancer|accident|injur|chemo"
         ),
     ),
     (
         "disaster",
-        re.compile(
+        _compile(
             r"颱風|水災|淹水|大水|洪水|地震|火災|火燒|燒掉|房子燒|天災|hurricane|flood|earthquake|wildfire|"
             r"\bfire\b|tornado|storm|disaster"
         ),
     ),
     (
         "bereavement",
-        re.compile(r"過世|去世|往生|喪事|辦後事|走了|passed away|died|funeral|bereave"),
+        _compile(r"過世|去世|往生|喪事|辦後事|走了|passed away|died|funeral|bereave"),
     ),
 ]
 
 COMPILED: dict[str, list[tuple[re.Pattern[str], float]]] = {
-    intent: [(re.compile(pattern), weight) for pattern, weight in patterns]
+    intent: [(_compile(pattern), weight) for pattern, weight in patterns]
     for intent, patterns in RULES.items()
 }
 
 
 # A turn that opens with yes or no before saying more: "對啊，找我什麼事", "no, who is this".
-_AFFIRM_OPENER = re.compile(
+_AFFIRM_OPENER = _compile(
     r"^(?:好|對|是|嗯|可以|ok|okay|yes|yeah|sure)(?:啊|呀|啦|喔|阿|的)?(?:[ ,.!?，。！？]|\b)"
 )
-_DENY_OPENER = re.compile(r"^(?:不|沒有|no\b|nope)")
+_DENY_OPENER = _compile(r"^(?:不|沒有|no\b|nope)")
 
 
 def scores(text: str) -> dict[str, float]:

@@ -13,7 +13,15 @@ from datetime import date
 from decimal import Decimal
 
 from fairdial.conversation import rules
-from fairdial.conversation.amounts import find_amount, find_months, is_per_month, mask
+from fairdial.conversation.amounts import (
+    find_amount,
+    find_months,
+    is_per_month,
+    mask,
+    names_unusable_amount,
+    names_vague_amount,
+    takes_up_asked_amount,
+)
 from fairdial.conversation.dates import find_date, find_time
 from fairdial.conversation.nlu import classifier
 from fairdial.conversation.nlu.dataset import INTENTS
@@ -82,12 +90,19 @@ def _entities(
         spans.append(months.span)
     said_currency = _currency(text, currency)
     per_unit = 10 ** minor_digits(said_currency) if said_currency in MINOR_DIGITS else 100
-    amount = find_amount(mask(text, spans), balance_minor, per_unit)
+    masked = mask(text, spans)
+    amount = find_amount(masked, balance_minor, per_unit)
     if amount:
         entities["amount"] = amount.value
         entities["currency"] = said_currency
         if is_per_month(text):
             entities["per_month"] = True
+    elif names_unusable_amount(masked, per_unit) or names_vague_amount(text):
+        # '-500', 'something', 明天一點 (unmasked: 一點 is also one o'clock): a sum was spoken
+        # of, but none the bot may write down.
+        entities["amount_unusable"] = True
+    elif takes_up_asked_amount(text):
+        entities["amount_as_asked"] = True  # "I can pay that on Friday"
     return entities
 
 

@@ -1,8 +1,8 @@
 """The intent classifier: trained from the versioned data at first use, then cached.
 
 Training takes a few seconds, so the fitted model is kept in memory and pickled under the user's
-cache folder, keyed by a hash of the training data and the scikit-learn version; a changed data
-set or library retrains instead of loading a stale model.
+cache folder, keyed by a hash of the training data, the scikit-learn version and the text's normal
+form; a changed data set, library or normal form retrains instead of loading a stale model.
 """
 
 from __future__ import annotations
@@ -27,7 +27,7 @@ from sklearn.pipeline import FeatureUnion
 from fairdial.conversation.nlu import features
 from fairdial.conversation.nlu.dataset import TRAIN_PATH, Example, read_examples
 from fairdial.conversation.nlu.fast import FastScorer
-from fairdial.conversation.text import normalise
+from fairdial.conversation.text import NORMAL_FORM, normalise
 
 logger = logging.getLogger(__name__)
 
@@ -126,7 +126,9 @@ def _cache_path(data: bytes) -> Path | None:
     if os.environ.get("FAIRDIAL_NLU_CACHE") == "off":
         return None
     root = os.environ.get("XDG_CACHE_HOME") or str(Path.home() / ".cache")
-    key = hashlib.sha256(data + sklearn.__version__.encode()).hexdigest()[:16]
+    # The training text is read through `normalise`: a new normal form needs a new model too.
+    stamp = f"{sklearn.__version__}/{NORMAL_FORM}".encode()
+    key = hashlib.sha256(data + stamp).hexdigest()[:16]
     return Path(root) / "fairdial" / f"nlu-{key}.pickle"
 
 
