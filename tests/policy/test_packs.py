@@ -59,6 +59,26 @@ def test_unknown_pack_is_a_clear_error() -> None:
         load_pack("US-XX")
 
 
+def test_unknown_state_pack_lists_the_real_packs_not_the_name_asked_for() -> None:
+    with pytest.raises(PackError) as state:
+        load_pack("US-XX")
+    with pytest.raises(PackError) as other:
+        load_pack("JP")
+
+    known = "known packs are US, US-<state> (each state and DC, e.g. US-NY), TW, CN, HK"
+    assert str(state.value) == f"unknown policy pack 'US-XX': 'XX' is not a US state or DC; {known}"
+    assert str(other.value) == f"unknown policy pack 'JP'; {known}"
+
+
+def test_a_pack_id_in_lower_case_is_told_its_upper_case_form() -> None:
+    with pytest.raises(PackError) as caught:
+        load_pack("us-ny")
+
+    assert (
+        str(caught.value) == "unknown policy pack 'us-ny': pack ids are upper case, as in 'US-NY'"
+    )
+
+
 def test_load_pack_is_cached() -> None:
     assert load_pack("HK") is load_pack("HK")
 

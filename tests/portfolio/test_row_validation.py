@@ -223,6 +223,26 @@ def test_language_without_a_conversation_script_is_rejected(store, tmp_path):
         assert session.scalar(select(Borrower.language).where(Borrower.ref == "C1")) == "en-US"
 
 
+def test_language_tags_in_any_case_are_stored_as_their_script_spells_them(store, tmp_path):
+    mapping = tmp_path / "map.yaml"
+    columns = MAPPING.replace("  language: en-US\n", "")
+    mapping.write_text(columns.replace("columns:\n", "columns:\n  language: Lang\n"))
+    path = tmp_path / "loans.csv"
+    tags = {"C1": "ZH-TW", "C2": "EN-us", "C3": "zh-cn", "C4": "Zh-Tw"}
+    rows = [
+        _rows(GOOD, Loan_No=f"L{n}", Customer=ref).replace("\n", f",{tag}\n")
+        for n, (ref, tag) in enumerate(tags.items(), start=1)
+    ]
+    path.write_text(HEADER.replace("\n", ",Lang\n") + "".join(rows))
+
+    report = import_portfolio(store, path, "csv", mapping=mapping)
+
+    assert (report.accepted, report.rejections) == (4, [])
+    with store.session() as session:
+        stored = dict(session.execute(select(Borrower.ref, Borrower.language)).all())
+    assert stored == {"C1": "zh-TW", "C2": "en-US", "C3": "zh-CN", "C4": "zh-TW"}
+
+
 def test_lending_club_territory_without_a_policy_pack_is_rejected(store, tmp_path):
     with LENDING_CLUB_FILE.open(encoding="utf-8") as handle:
         row = next(csv.DictReader(handle))

@@ -159,3 +159,58 @@ def test_a_call_moved_to_a_person_is_not_hung_up_at_the_carrier():
     assert hung_up == ["CA-kept"]  # the moved call now connects the borrower and an agent
     assert moved_line.closed  # only our media leg of it ended
     assert not kept_line.closed
+
+
+def test_serve_on_a_store_it_cannot_reach_names_the_key_in_one_line(tmp_path, monkeypatch) -> None:
+    monkeypatch.delenv("FAIRDIAL_DATABASE_URL", raising=False)
+    monkeypatch.delenv("FAIRDIAL_KEY", raising=False)
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        closed = probe.getsockname()[1]  # nothing listens once the probe is closed
+    path = tmp_path / "serve.yaml"
+    path.write_text(
+        f"database_url: postgresql://postgres@127.0.0.1:{closed}/test\n"
+        f"home: {tmp_path / 'home'}\n"
+        "http:\n  port: 0\naudiosocket:\n  port: 0\n"
+    )
+
+    result = serve(path)
+
+    assert result.exit_code == 2
+    [line] = result.output.strip().splitlines()
+    assert line.startswith(
+        f"error: {path}: database_url: cannot open the store at "
+        f"postgresql://postgres@127.0.0.1:{closed}/test: "
+    )
+    assert "Connection refused" in line
+
+
+def test_serve_with_a_home_it_cannot_create_names_the_key_in_one_line(
+    tmp_path, monkeypatch
+) -> None:
+    monkeypatch.delenv("FAIRDIAL_DATABASE_URL", raising=False)
+    monkeypatch.delenv("FAIRDIAL_KEY", raising=False)
+    blocker = tmp_path / "a-file"
+    blocker.write_text("not a folder\n")
+    path = tmp_path / "serve.yaml"
+    path.write_text(f"home: {blocker / 'home'}\nhttp:\n  port: 0\naudiosocket:\n  port: 0\n")
+
+    result = serve(path)
+
+    assert result.exit_code == 2
+    assert result.output.strip() == (
+        f"error: {path}: home: cannot create the store's folder {blocker / 'home'}: Not a directory"
+    )
+
+
+def test_serve_check_refuses_an_in_memory_store(tmp_path) -> None:
+    path = tmp_path / "serve.yaml"
+    path.write_text("database_url: 'sqlite://'\naudiosocket:\n  port: 0\n")
+
+    result = serve(path, "--check")
+
+    assert result.exit_code == 2
+    assert result.output.strip() == (
+        f"error: {path}: database_url: an in-memory SQLite store keeps nothing once the "
+        "command ends; name a file, e.g. sqlite:///fairdial.db"
+    )

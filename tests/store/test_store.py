@@ -242,3 +242,58 @@ def test_a_corrupt_key_file_is_named_by_its_path(tmp_path):
 
     assert str(caught.value).endswith(f"the key file {tmp_path / 'key'} is not valid base64")
     assert "FAIRDIAL_KEY" not in str(caught.value)
+
+
+def test_an_error_says_whether_the_database_or_the_key_is_at_fault(tmp_path):
+    from fairdial.config import Settings
+    from fairdial.store import open_store
+    from fairdial.store.db import StoreError
+    from tests.conftest import make_store
+
+    make_store(tmp_path).close()
+    (tmp_path / "key").write_text("not a key\n")
+    blocker = tmp_path / "a-file"
+    blocker.write_text("not a folder\n")
+    in_memory = Settings(blocker / "home", "sqlite://", None)
+
+    with pytest.raises(StoreError) as corrupt_key:
+        make_store(tmp_path)
+    with pytest.raises(StoreError) as no_key_file:
+        open_store(settings=in_memory)
+    with pytest.raises(StoreError) as no_folder:
+        make_store(tmp_path, f"sqlite:///{blocker / 'store' / 'fairdial.db'}")
+
+    assert (corrupt_key.value.about, no_key_file.value.about) == ("key", "key")
+    assert str(no_key_file.value) == (
+        f"cannot create the key file {blocker / 'home' / 'key'}: Not a directory"
+    )
+    assert no_folder.value.about == "database"
+
+
+def test_a_database_other_than_sqlite_or_postgresql_is_refused_by_name(tmp_path):
+    from fairdial.config import Settings
+    from fairdial.store import open_store
+    from fairdial.store.db import StoreError
+
+    url = "mysql://collector:hunter2@127.0.0.1/loans"
+    with pytest.raises(StoreError) as caught:
+        open_store(settings=Settings(tmp_path, url, None))
+
+    assert str(caught.value).startswith(
+        "only SQLite and PostgreSQL stores are supported, not 'mysql'"
+    )
+    assert "hunter2" not in str(caught.value)
+
+
+def test_an_in_memory_store_still_opens_through_the_api(tmp_path):
+    from fairdial.config import Settings
+    from fairdial.store import open_store
+
+    store = open_store(settings=Settings(tmp_path, "sqlite://", None))
+    try:
+        with store.transaction() as session:
+            session.add(_borrower("b-9"))
+        with store.session() as session:
+            assert session.scalars(select(Borrower.ref)).one() == "b-9"
+    finally:
+        store.close()

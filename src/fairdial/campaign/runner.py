@@ -20,7 +20,13 @@ from typing import Any
 
 from sqlalchemy import func, select
 
-from fairdial.campaign.clock import CampaignClock, RealTimeClock, SimulatedClock
+from fairdial.campaign.clock import (
+    CampaignClock,
+    RealTimeClock,
+    SimulatedClock,
+    account_zone,
+    local_day_bounds,
+)
 from fairdial.campaign.commits import commits_for
 from fairdial.campaign.dialler import DayStats, Dialler
 from fairdial.campaign.gate import Gate
@@ -30,11 +36,14 @@ from fairdial.campaign.recorder import AttemptRecord
 from fairdial.campaign.settings import CampaignSettings
 from fairdial.campaign.targets import Target, load_targets
 from fairdial.store import Store
-from fairdial.store.models import CallAttempt, Campaign
+from fairdial.store.models import Account, Borrower, CallAttempt, Campaign
 from fairdial.telephony.base import Channel
 from fairdial.telephony.sim import FactsLookup, SimChannel
 
 log = logging.getLogger("fairdial.campaign")
+
+# A real-time run that must wait at least this long for its first call says until when.
+WAIT_WORTH_SAYING = timedelta(minutes=1)
 
 # Builds the campaign's channel from the account lookup and the seed; SimChannel by default.
 ChannelFactory = Callable[[FactsLookup, int], Channel]
@@ -268,6 +277,8 @@ async def _run_days(
             targets = [replace_today(t, clock.calling_day(t, day)) for t in targets]
             targets_by_ref.clear()
             targets_by_ref.update((t.account_ref, t) for t in targets)
+            if isinstance(clock, RealTimeClock):
+                await records.run(functools.partial(_say_when_calls_start, store, targets, clock))
             progress.day_started(day, len(targets))
             stats = await dialler.run_day(day, targets)
             await records.flush()
@@ -287,6 +298,60 @@ async def _run_days(
         raise
     records.close()
     return days, gate.decisions
+
+
+def _say_when_calls_start(store: Store, targets: list[Target], clock: RealTimeClock) -> None:
+    """Before a real-time day: why no account will be called, or how long until the first may.
+
+    Otherwise a run waiting for calling hours, or with nobody to call, shows nothing for a long
+    time. The lines name a time and a time zone, never an account.
+    """
+    if not targets:
+        real, synthetic = _accounts_by_kind(store)
+        if synthetic and not real:
+            log.warning(
+                "no account has a real number: the %d accounts with a balance belong to "
+                "synthetic borrowers, who are never dialled on real lines",
+                synthetic,
+            )
+        return
+    now = clock.now()
+    gate = Gate()  # its own: the run's gate counts the decisions the run makes
+    first: tuple[datetime, Target] | None = None
+    for target in targets:
+        start, end = local_day_bounds(target, clock.calling_day(target, now.date()))
+        if clock.closes_at is not None:
+            end = min(end, clock.closes_at)
+        ready = gate.plan_day(target, start).ready_at
+        if ready is not None and ready < end and (first is None or ready < first[0]):
+            first = (ready, target)
+    if first is None:
+        log.info("no account may be called before this run closes (calling hours, caps, holds)")
+        return
+    ready, target = first
+    if ready - now < WAIT_WORTH_SAYING:
+        return
+    zone = account_zone(target)
+    log.info(
+        "waiting until %s %s (%s UTC) for the next account",
+        f"{ready.astimezone(zone):%H:%M}",
+        zone,
+        f"{ready.astimezone(UTC):%H:%M}",
+    )
+
+
+def _accounts_by_kind(store: Store) -> tuple[int, int]:
+    """Accounts with a balance overdue, of real borrowers and of synthetic ones."""
+    with store.session() as session:
+        query = (
+            select(Borrower.synthetic, func.count())
+            .select_from(Account)
+            .join(Borrower, Account.borrower_id == Borrower.id)
+            .where(Account.status == "delinquent", Account.balance_minor > 0)
+            .group_by(Borrower.synthetic)
+        )
+        counts = {bool(synthetic): count for synthetic, count in session.execute(query)}
+    return counts.get(False, 0), counts.get(True, 0)
 
 
 def _annotator(channel: Channel) -> Callable[[AttemptRecord], None] | None:

@@ -6,19 +6,28 @@ import asyncio
 import json
 import logging
 import signal
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from datetime import date, datetime, time
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated
 
 import typer
-from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+from rich.progress import (
+    BarColumn,
+    MofNCompleteColumn,
+    Progress,
+    TaskID,
+    TextColumn,
+    TimeElapsedColumn,
+)
 from rich.table import Table
 
 from fairdial.campaign.progress import Progress as RunProgress
 from fairdial.campaign.settings import CampaignSettings
 from fairdial.cli import app
 from fairdial.cli.common import (
+    SEED_MAX,
     DbOption,
     HomeOption,
     console,
@@ -43,7 +52,7 @@ class _Bar(RunProgress):
 
     def __init__(self, progress: Progress) -> None:
         self._progress = progress
-        self._task: int | None = None
+        self._task: TaskID | None = None
 
     def day_started(self, day: date, planned: int) -> None:
         self._task = self._progress.add_task(f"day {day.isoformat()}", total=None)
@@ -57,10 +66,56 @@ class _Bar(RunProgress):
             self._progress.update(self._task, total=stats.attempts, completed=stats.attempts)
 
 
-def run_with_progress(store: Store, options: RunOptions, quiet: bool = False) -> RunSummary:
+def run_with_progress(
+    store: Store, options: RunOptions, quiet: bool = False, store_options: str = ""
+) -> RunSummary:
+    """Run the campaign under a progress bar; Ctrl-C ends it with one line saying what was
+    kept. `store_options` are what `fairdial report` needs to find the same store."""
     from fairdial.campaign.runner import run_campaign
 
-    return _with_progress(lambda bar: run_campaign(store, options, bar), quiet)
+    before = _last_campaign_id(store)
+    try:
+        return _with_progress(lambda bar: run_campaign(store, options, bar), quiet)
+    except KeyboardInterrupt:
+        raise _interrupted(store, before, store_options) from None
+
+
+def _last_campaign_id(store: Store) -> int:
+    from sqlalchemy import func, select
+
+    from fairdial.store.models import Campaign
+
+    with store.session() as session:
+        return session.scalar(select(func.max(Campaign.id))) or 0
+
+
+def _interrupted(store: Store, before: int, store_options: str) -> typer.Exit:
+    """The exit of a run stopped by Ctrl-C, after saying which campaign holds its attempts."""
+    from sqlalchemy import func, select
+
+    from fairdial.store.models import CallAttempt
+
+    campaign_id = _last_campaign_id(store)
+    if campaign_id <= before:
+        return fail("interrupted before the campaign started; nothing was stored", code=130)
+    with store.session() as session:
+        allowed = dict(
+            session.execute(
+                select(CallAttempt.allowed, func.count())
+                .where(CallAttempt.campaign_id == campaign_id)
+                .group_by(CallAttempt.allowed)
+            ).all()
+        )
+    # Counted as `fairdial report` counts them: attempts the gate allowed, and those it blocked.
+    attempts, blocked = allowed.get(True, 0), allowed.get(False, 0)
+    kept = f"{attempts} attempt{'' if attempts == 1 else 's'}"
+    if blocked:
+        kept += f" and {blocked} blocked"
+    return fail(
+        f"interrupted: campaign {campaign_id} kept {kept}; "
+        f"run `fairdial report --campaign {campaign_id}{store_options}`",
+        code=130,
+    )
 
 
 def _with_progress(run: Callable[[RunProgress], RunSummary], quiet: bool) -> RunSummary:
@@ -98,7 +153,10 @@ def run_command(
         int, typer.Option(min=1, max=90, help="Days of calling on the simulated clock.")
     ] = 1,
     seed: Annotated[
-        int, typer.Option(help="Seed for the simulated borrowers; same seed, same run.")
+        int,
+        typer.Option(
+            min=0, max=SEED_MAX, help="Seed for the simulated borrowers; same seed, same run."
+        ),
     ] = 0,
     start: Annotated[
         str | None,
@@ -153,7 +211,7 @@ def run_command(
             real_time=True,
             until=_closing_time(until) if until else None,
         )
-        _run_through_carrier(config, carrier, live, json_out)
+        _run_through_carrier(config, config_path, carrier, live, json_out)
         return
     try:
         first_day = date.fromisoformat(start) if start else None
@@ -168,7 +226,7 @@ def run_command(
     )
     with store_from_options(db, home, must_exist=True) as store:
         _require_accounts(store)
-        summary = run_with_progress(store, options, quiet=json_out)
+        summary = run_with_progress(store, options, json_out, _report_options(db, home))
         with store.session() as session:
             figures = kpis(session, summary.campaign_id)
     if json_out:
@@ -177,6 +235,13 @@ def run_command(
     if summary.attempts == 0 and not figures["attempts_blocked"]:
         console.print("No overdue account with a balance was left to call.")
     print_report(figures, f"campaign {summary.campaign_id}: {days} day(s) from {summary.start}")
+
+
+def _report_options(db: str | None, home: Path | None) -> str:
+    """The store options to repeat in a hint; a URL is not repeated, as it may hold a password."""
+    if db is not None:
+        return " --db <the same URL>"
+    return f" --home {home}" if home is not None else ""
 
 
 def _require_accounts(store: Store) -> None:
@@ -190,7 +255,7 @@ def _require_accounts(store: Store) -> None:
 
 
 def _run_through_carrier(
-    config: ServeConfig, carrier: str, options: RunOptions, json_out: bool
+    config: ServeConfig, config_path: Path, carrier: str, options: RunOptions, json_out: bool
 ) -> None:
     """`fairdial run --carrier`: today's accounts through the carrier the serve YAML sets up."""
     from fairdial.reporting.kpi import kpis
@@ -198,17 +263,27 @@ def _run_through_carrier(
     # httpx logs every request's URL at INFO, and a URL may carry a borrower's phone number.
     logging.getLogger("httpx").setLevel(logging.WARNING)
     config_home = Path(config.home) if config.home else None
-    with store_from_options(config.database_url, config_home, must_exist=True) as store:
+    with (
+        store_from_options(
+            config.database_url,
+            config_home,
+            must_exist=True,
+            names=("database_url", "home"),
+            where=f"{config_path}: ",
+        ) as store,
+        _campaign_notices(),
+    ):
         _require_accounts(store)
+        before = _last_campaign_id(store)
         try:
             summary = _with_progress(
                 lambda bar: asyncio.run(_serve_and_call(store, config, carrier, options, bar)),
                 quiet=json_out,
             )
-        except asyncio.CancelledError:
-            raise fail(
-                "stopped: the calls in progress were hung up and recorded (see fairdial report)",
-                code=130,
+        except (asyncio.CancelledError, KeyboardInterrupt):
+            # The calls in progress were hung up and recorded before the run ended.
+            raise _interrupted(
+                store, before, f" --home {config_home}" if config_home else ""
             ) from None
         with store.session() as session:
             figures = kpis(session, summary.campaign_id)
@@ -216,6 +291,32 @@ def _run_through_carrier(
         print(json.dumps(figures, indent=2, ensure_ascii=False))
         return
     print_report(figures, f"campaign {summary.campaign_id} via {carrier}: {summary.status}")
+
+
+@contextmanager
+def _campaign_notices() -> Iterator[None]:
+    """Show the campaign's own INFO lines on stderr during a real-time run: when it waits for
+    calling hours, or why it has no account to call. They carry no personal data."""
+    handler = _Notices()
+    campaign_log = logging.getLogger("fairdial.campaign")
+    level = campaign_log.level
+    campaign_log.addHandler(handler)
+    if not campaign_log.isEnabledFor(logging.INFO):
+        campaign_log.setLevel(logging.INFO)
+    try:
+        yield
+    finally:
+        campaign_log.removeHandler(handler)
+        campaign_log.setLevel(level)
+
+
+class _Notices(logging.Handler):
+    def __init__(self) -> None:
+        super().__init__(logging.INFO)
+        self.setFormatter(logging.Formatter("%(message)s"))
+
+    def emit(self, record: logging.LogRecord) -> None:
+        err_console.print(self.format(record), highlight=False, soft_wrap=True, markup=False)
 
 
 def _carrier_config(carrier: str, config_path: Path) -> ServeConfig:

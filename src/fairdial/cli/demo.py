@@ -12,7 +12,7 @@ import typer
 from fairdial.campaign.settings import CampaignSettings
 from fairdial.cli import app
 from fairdial.cli.campaign import print_report, run_with_progress
-from fairdial.cli.common import console, fail
+from fairdial.cli.common import SEED_MAX, console, fail
 from fairdial.cli.portfolio import print_import_report
 from fairdial.config import Settings
 from fairdial.portfolio import PortfolioReadError
@@ -80,7 +80,9 @@ def demo_command(
     ] = None,
     accounts: Annotated[int, typer.Option(min=10, max=200_000, help="Generated accounts.")] = 3000,
     days: Annotated[int, typer.Option(min=1, max=30, help="Days of calling.")] = 3,
-    seed: Annotated[int, typer.Option(help="Seed for the portfolio and the borrowers.")] = 1,
+    seed: Annotated[
+        int, typer.Option(min=0, max=SEED_MAX, help="Seed for the portfolio and the borrowers.")
+    ] = 1,
     home: Annotated[Path, typer.Option(help="The demo's working folder.")] = DEMO_HOME,
     voice: Annotated[
         bool,

@@ -37,7 +37,7 @@ def check_utterance(
     if to not in RECIPIENTS:
         raise fail(f"--to must be one of {', '.join(RECIPIENTS)}, not {to!r}")
     try:
-        pack = load_pack(pack_id)
+        pack = load_pack(pack_id.upper())  # jurisdiction codes ignore case, as in an import
         rule_language(language)
         context = GuardContext(
             to=to, disclosed=not not_disclosed, ai_disclosed=not ai_not_disclosed,

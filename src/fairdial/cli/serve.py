@@ -14,11 +14,12 @@ from typing import TYPE_CHECKING, Annotated
 import typer
 
 from fairdial.cli import app
-from fairdial.cli.common import console, fail
+from fairdial.cli.common import console, fail, store_from_options
 
 # The server and its web stack load when `fairdial serve` runs, not for `fairdial --help`.
 if TYPE_CHECKING:
     from fairdial.server.config import ServeConfig
+    from fairdial.store import Store
 
 logger = logging.getLogger("fairdial.server")
 
@@ -35,6 +36,7 @@ def serve_command(
     ] = False,
 ) -> None:
     """Serve Twilio webhooks and media streams, the AudioSocket listener and SIP until stopped."""
+    from fairdial.config import DatabaseUrlError, check_database_url
     from fairdial.server.config import ServeConfigError, load_config
 
     try:
@@ -42,6 +44,11 @@ def serve_command(
         config.check_environment()
     except ServeConfigError as error:
         raise fail(f"{config_path}: {error}") from error
+    if config.database_url is not None:
+        try:
+            check_database_url(config.database_url, persistent=True)
+        except DatabaseUrlError as error:
+            raise fail(f"{config_path}: database_url: {error}") from None
     if check:
         console.print(f"{config_path}: ok", highlight=False)
         return
@@ -52,13 +59,19 @@ def serve_command(
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s %(message)s")
     # httpx logs every request's URL at INFO, and a URL may carry a borrower's phone number.
     logging.getLogger("httpx").setLevel(logging.WARNING)
-    asyncio.run(_serve(config))
+    # Opened before serving, so that a store that cannot be opened is one line naming the key.
+    home = Path(config.home) if config.home else None
+    names = ("database_url", "home")
+    with store_from_options(
+        config.database_url, home, names=names, where=f"{config_path}: "
+    ) as store:
+        asyncio.run(_serve(config, store))
 
 
-async def _serve(config: ServeConfig) -> None:
+async def _serve(config: ServeConfig, store: Store) -> None:
     from fairdial.server.engines import build_server
 
-    server = build_server(config)
+    server = build_server(config, store=store)
     try:
         await server.start()
     except OSError as error:

@@ -163,7 +163,7 @@ def pack_ids() -> list[str]:
 def load_pack(pack_id: str) -> PolicyPack:
     """The built-in pack `pack_id`; raises PackError naming the id when there is none."""
     if pack_id not in _KNOWN:
-        raise PackError(f"unknown policy pack {pack_id!r}; known packs are US, US-XX, TW, CN, HK")
+        raise PackError(_unknown(pack_id))
 
     raw = _builtin_raw(pack_id)
     if raw is None:
@@ -176,6 +176,19 @@ def load_pack(pack_id: str) -> PolicyPack:
             "recording": {"announce_at_first_contact": False},
         }
     return _build(_merge(raw), origin=pack_id)
+
+
+def _unknown(pack_id: str) -> str:
+    """Why `pack_id` names no pack, listing the packs there are (the states by their rule)."""
+    message = f"unknown policy pack {pack_id!r}"
+    if pack_id.upper() in _KNOWN:
+        return f"{message}: pack ids are upper case, as in {pack_id.upper()!r}"
+    known = (
+        f"known packs are US, US-<state> (each state and DC, e.g. US-NY), {', '.join(OTHER_PACKS)}"
+    )
+    if pack_id.upper().startswith("US-"):
+        return f"{message}: {pack_id[3:]!r} is not a US state or DC; {known}"
+    return f"{message}; {known}"
 
 
 def load_pack_file(path: str | Path) -> PolicyPack:

@@ -36,7 +36,7 @@ MINOR_DIGITS: dict[str, int] = {
 
 _TRUE = {"1", "true", "yes", "y", "t"}
 _FALSE = {"0", "false", "no", "n", "f", ""}
-_LANGUAGE = re.compile(r"^[a-z]{2,3}(-[A-Za-z0-9]{2,8})*$")
+_LANGUAGE = re.compile(r"^[A-Za-z]{2,3}(-[A-Za-z0-9]{2,8})*$")  # tags ignore case: RFC 5646 §2.1.1
 _JURISDICTION = re.compile(r"^[A-Z]{2}(-[A-Z0-9]{1,3})?$")
 # Amounts are stored as 64-bit integers of minor units; a quadrillion is far beyond any real
 # balance and well inside the column, so anything larger is a misplaced or mistyped cell.

@@ -19,15 +19,23 @@ from sqlalchemy import URL, Engine, create_engine, event, text
 from sqlalchemy.engine import make_url
 from sqlalchemy.orm import Session, sessionmaker
 
-from fairdial.config import Settings, load_settings
-from fairdial.store.crypto import FieldCipher, create_key, load_key
+from fairdial.config import DatabaseUrlError, Settings, check_database_url, load_settings
+from fairdial.store.crypto import FieldCipher, KeyConfigError, create_key, load_key
 from fairdial.store.types import attach_cipher
 
 MIGRATIONS = Path(__file__).parent / "migrations"
 
 
 class StoreError(RuntimeError):
-    """The store cannot be opened as configured."""
+    """The store cannot be opened as configured.
+
+    `about` says which setting to look at: "database" (the URL, or the SQLite file it names)
+    or "key" (FAIRDIAL_KEY, or the key file in the store's home).
+    """
+
+    def __init__(self, message: str, about: str = "database") -> None:
+        super().__init__(message)
+        self.about = about
 
 
 def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
@@ -138,21 +146,31 @@ def _sealed_sample(engine: Engine) -> str | None:
 
 def _key_for(engine: Engine, settings: Settings, where: str, read_only: bool) -> FieldCipher:
     """The store's key, refusing one that cannot open what the store already holds."""
-    key = load_key(settings.key, settings.key_file)
+    try:
+        key = load_key(settings.key, settings.key_file)
+    except KeyConfigError as exc:
+        raise StoreError(f"cannot open the store at {where}: {exc}", about="key") from None
     sample = _sealed_sample(engine)
     if key is None:
         if sample is not None:
             # A new key would seal new rows under a second key and open none of the old ones.
             raise StoreError(
                 f"the store at {where} holds encrypted personal data but its key file "
-                f"{settings.key_file} is missing: restore it or set FAIRDIAL_KEY"
+                f"{settings.key_file} is missing: restore it or set FAIRDIAL_KEY",
+                about="key",
             )
         if read_only:
             raise StoreError(
                 f"the store at {where} has no key file {settings.key_file}, and its folder is "
-                "not writable to create one: set FAIRDIAL_KEY"
+                "not writable to create one: set FAIRDIAL_KEY",
+                about="key",
             )
-        key = create_key(settings.key_file)
+        try:
+            key = create_key(settings.key_file)
+        except OSError as exc:
+            raise StoreError(
+                f"cannot create the key file {settings.key_file}: {exc.strerror}", about="key"
+            ) from exc
     cipher = FieldCipher(key)
     if sample is not None:
         try:
@@ -160,7 +178,8 @@ def _key_for(engine: Engine, settings: Settings, where: str, read_only: bool) ->
         except (InvalidTag, ValueError):
             raise StoreError(
                 f"the key does not open the personal data of the store at {where}: "
-                "check FAIRDIAL_KEY or the key file"
+                "check FAIRDIAL_KEY or the key file",
+                about="key",
             ) from None
     return cipher
 
@@ -180,8 +199,12 @@ def open_store(
     mount, another user's folder), is opened read-only and not migrated.
     """
     settings = settings or load_settings(database_url)
+    try:
+        check_database_url(settings.database_url)
+    except DatabaseUrlError as exc:
+        raise StoreError(str(exc)) from None
     url = make_url(_normalise_url(settings.database_url))
-    where = url.render_as_string()
+    where = make_url(settings.database_url).render_as_string()  # as written, password hidden
     sqlite_file = _sqlite_file(url)
     read_only = False
     if sqlite_file is not None:
