@@ -86,3 +86,14 @@ def shared_data() -> Path:
     if not SHARED_DATA.is_dir():
         pytest.skip(f"the shared data sets are not at {SHARED_DATA}")
     return SHARED_DATA
+
+
+@pytest.fixture
+def pjsua2_left_nothing(caplog: pytest.LogCaptureFixture) -> Iterator[None]:
+    """Fails a SIP test after which a PJSUA2 object outlived its user agent: collected later,
+    such an object would crash the process (the user agent disowns it, and says so)."""
+    with caplog.at_level("WARNING", logger="fairdial.telephony"):
+        yield
+    records = caplog.get_records("setup") + caplog.get_records("call")
+    messages = [record.getMessage() for record in records]
+    assert [m for m in messages if "outlived the user agent" in m] == []

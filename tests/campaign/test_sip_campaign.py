@@ -57,6 +57,8 @@ ACCOUNTS = ("MACHINE-1", "AWAY-1", "GONE-1")
 # A number the trunk's URI template could make of a badly kept number: PJSUA refuses it.
 UNSENDABLE = "sip:+1 212 555 0143@127.0.0.1"
 
+pytestmark = pytest.mark.usefixtures("pjsua2_left_nothing")
+
 
 def zone_at_midday() -> str:
     """A fixed-offset zone where it is now early afternoon, well inside every calling window."""

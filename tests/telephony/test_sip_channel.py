@@ -43,6 +43,8 @@ from tests.telephony.sip_peer import RingingResponder, StatusResponder, baresip
 
 BYE_RECEIVED = "session closed: Connection reset by peer"  # how baresip logs a BYE it got
 
+pytestmark = pytest.mark.usefixtures("pjsua2_left_nothing")
+
 
 @dataclass
 class _Session:

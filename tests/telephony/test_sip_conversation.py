@@ -50,6 +50,8 @@ DIGIT = "1"
 # longer than the rest of the call; the next reply replaces it.
 TAIL_S = 30
 
+pytestmark = pytest.mark.usefixtures("pjsua2_left_nothing")
+
 
 def _write(pcm: np.ndarray, path: Path) -> Path:
     """An 8 kHz 16-bit mono WAV of `pcm` followed by `TAIL_S` of silence."""

@@ -20,6 +20,8 @@ from fairdial.telephony.sip.progress import FinalResponse, unanswered_result
 from tests.telephony.sip_peer import RefusingResponder, StatusResponder
 from tests.telephony.test_sip_channel import _config, _keep, _request
 
+pytestmark = pytest.mark.usefixtures("pjsua2_left_nothing")
+
 
 @pytest.mark.parametrize(
     ("status", "result"),

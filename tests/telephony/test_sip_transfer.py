@@ -51,6 +51,8 @@ SUMMARY = "Account A 1 0 7. The borrower reports hardship and asks for a person.
 WINDOW_S = 0.1
 AGENT = Agent("desk", "+15005550010")
 
+pytestmark = pytest.mark.usefixtures("pjsua2_left_nothing")
+
 
 def _long_tone(path: Path, hz: float, seconds: float = 60.0) -> Path:
     """baresip ends a call when its WAV runs out: this one lasts longer than any test here."""

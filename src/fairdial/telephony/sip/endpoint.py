@@ -142,11 +142,13 @@ class SipEndpoint:
 
         if self.config.registrar is None:
             return
-        account = self.account
-        assert isinstance(account, _Account)
+        assert isinstance(self.account, _Account)
+        # The future alone: this frame must not hold the account past `close`, which destroys
+        # the library, as a traceback would then keep it.
+        registered = self.account.registered
         try:
             async with asyncio.timeout(self.config.register_timeout_s):
-                await asyncio.wrap_future(account.registered)
+                await asyncio.wrap_future(registered)
         except TimeoutError:
             await self.close()
             raise SipError("registrar did not answer") from None
