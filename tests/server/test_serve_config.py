@@ -57,6 +57,7 @@ def agent(**options):  # type: ignore[no-untyped-def]
         ({**AS, "home": 5}, "home: must be a quoted string"),
         ({**AS, "database_url": "mysql://db/fairdial"}, "database_url: the scheme must be one"),
         ({**AS, "recordings": {"jurisdiction": "XX"}}, "recordings.jurisdiction: 'XX' is not a"),
+        ({**AS, "recordings": {"jurisdiction": "us-ny"}}, "upper case, as in 'US-NY'"),
         ({**AS, "recordings": {"enabled": 1}}, "recordings.enabled: must be true or false"),
         # Twilio: encrypted URLs, except on loopback; Twilio's own limits.
         ({"twilio": {"public_url": "bot", "from_number": "+1"}}, "twilio.public_url"),

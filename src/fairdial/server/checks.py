@@ -236,11 +236,15 @@ def _check_sip_ports(sip: SipOptions) -> None:
 
 
 def _check_jurisdiction(jurisdiction: str) -> None:
-    if jurisdiction not in pack_ids():
-        raise ServeConfigError(
-            f"recordings.jurisdiction: {jurisdiction!r} is not a policy pack "
-            "(US, US-XX for a state, TW, CN, HK)"
-        )
+    if jurisdiction in pack_ids():
+        return
+    hint = ""
+    if jurisdiction.upper() in pack_ids():
+        hint = f"; pack ids are upper case, as in {jurisdiction.upper()!r}"
+    raise ServeConfigError(
+        f"recordings.jurisdiction: {jurisdiction!r} is not a policy pack "
+        f"(US, US-<state> such as US-NY, TW, CN, HK){hint}"
+    )
 
 
 def _check_agent(dotted: str, agent: Any) -> None:
