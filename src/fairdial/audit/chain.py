@@ -2,7 +2,9 @@
 
 Each event's hash covers its own fields and the previous event's hash. Editing an event breaks
 its own hash; deleting one breaks the link of the event after it; deleting the newest ones is
-caught by the head recorded with each campaign (see `fairdial.audit.verify`).
+caught by the head recorded with each campaign (see `fairdial.audit.verify`). A chain rebuilt
+from an edited event onwards verifies by itself; anchors kept outside the store catch it (see
+`fairdial.audit.anchor`).
 """
 
 from __future__ import annotations

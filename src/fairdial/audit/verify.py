@@ -9,6 +9,7 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from fairdial.audit.anchor import AnchorProblem
 from fairdial.audit.chain import ChainProblem, verify_chain
 from fairdial.audit.records import (
     RecordedDecision,
@@ -38,10 +39,14 @@ class AuditReport:
     chain_problems: list[ChainProblem] = field(default_factory=list)
     record_problems: list[RecordProblem] = field(default_factory=list)
     violations: list[Violation] = field(default_factory=list)
+    anchors_checked: int = 0
+    anchor_problems: list[AnchorProblem] = field(default_factory=list)
 
     @property
     def ok(self) -> bool:
-        return not self.chain_problems and not self.record_problems and not self.violations
+        return not (
+            self.chain_problems or self.record_problems or self.violations or self.anchor_problems
+        )
 
     def to_json(self) -> dict[str, Any]:
         return {
@@ -51,6 +56,8 @@ class AuditReport:
             "chain_problems": [str(p) for p in self.chain_problems],
             "record_problems": [str(p) for p in self.record_problems],
             "violations": [str(v) for v in self.violations],
+            "anchors_checked": self.anchors_checked,
+            "anchor_problems": [str(p) for p in self.anchor_problems],
         }
 
 
@@ -185,10 +192,16 @@ def chained_holds(session: Session) -> dict[int, list[tuple[Any, str]]]:
     return {account_id: by_ref[ref] for ref, account_id in ids}
 
 
-def _missing_holds(session: Session, chained: dict[int, list[tuple[Any, str]]]) -> list[str]:
+def _missing_holds(
+    session: Session, chained: dict[int, list[tuple[Any, str]]]
+) -> list[RecordProblem]:
     stored = {(hold.account_id, hold.kind) for hold in session.scalars(select(Hold))}
     return [
-        f"hold {kind} on account {account_id} (placed {at.isoformat()}) is missing from the store"
+        RecordProblem(
+            None,
+            f"hold {kind} on account {account_id} (placed {at.isoformat()}) is missing from the "
+            "store",
+        )
         for account_id, holds in sorted(chained.items())
         for at, kind in holds
         if (account_id, kind) not in stored
