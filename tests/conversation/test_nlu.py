@@ -63,6 +63,18 @@ def test_the_floor_keeps_confident_answers():
     assert classifier.tune_threshold(top, ["promise_to_pay", "refuse"]) == 0.7
 
 
+def test_a_changed_hand_rule_needs_a_new_model(monkeypatch, tmp_path):
+    # Rule hits are features: a model fitted with the old rules would weigh the new hits wrongly.
+    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path))
+    monkeypatch.delenv("FAIRDIAL_NLU_CACHE", raising=False)
+    before = classifier._cache_path(b"same data")
+    monkeypatch.setattr(classifier, "_rule_sources", lambda: b"other rules")
+    after = classifier._cache_path(b"same data")
+    assert before is not None and after is not None
+    assert before.parent == after.parent == tmp_path / "fairdial"
+    assert before != after
+
+
 def test_model_is_trained_once_and_reused():
     assert classifier.load() is classifier.load()
     assert 0.1 <= classifier.load().threshold <= 0.7

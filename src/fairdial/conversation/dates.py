@@ -243,7 +243,7 @@ def find_date(text: str, today: date, *, payday: int | None = None) -> Found[dat
     `payday` is the borrower's day of the month for wages; 發薪日 or 'payday' resolve to it
     only when no other date is named ("後天發工資就還" means the day after tomorrow).
     """
-    named = _named_date(text, today)
+    named = _offered_date(text, today)
     if named or payday is None:
         return named
     match = _PAYDAY.search(text)
@@ -256,6 +256,23 @@ def find_date(text: str, today: date, *, payday: int | None = None) -> Found[dat
     except ValueError:
         value = None  # past the calendar's last year
     return Found(value, match.span())
+
+
+# "今天不行，但是週五可以還", "not today, but I can pay Friday": a turn that turns down one day
+# and then names another offers the second. After "but not today" the day is turned down, so
+# the turn is read whole.
+_CONTRAST = re.compile(r"(?<!不)但是?|可是|不過|\bbut\b|\bhowever\b")
+_TURNED_DOWN = re.compile(r"不|沒|\bnot\b|n't\b|\bno\b|\bcannot\b")
+
+
+def _offered_date(text: str, today: date) -> Found[date | None] | None:
+    turn = _CONTRAST.search(text)
+    if turn and not _TURNED_DOWN.search(text, turn.end()):
+        after = _named_date(text[turn.end() :], today)
+        if after:
+            start, end = after.span
+            return Found(after.value, (start + turn.end(), end + turn.end()))
+    return _named_date(text, today)
 
 
 def _resolved(kind: str, match: re.Match[str], today: date) -> Found[date | None] | None:

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import re
 
+from fairdial.conversation import negation
 from fairdial.conversation.text import fold_script
 
 
@@ -135,8 +136,8 @@ RULES: dict[str, list[tuple[str, float]]] = {
             r"生病|住院|開刀|手術|癌|重病|車禍|受傷|病倒|化療|洗腎|"
             r"颱風|水災|淹水|地震|火災|房子燒|天災|"
             r"過世|去世|往生|喪事|辦後事|走了|"
-            r"(?<!不是)沒錢|(?<!不是)沒有錢|手頭緊|經濟困難|經濟有困難|週轉不(?:過來|靈)|付不出來|還不出來|繳不出來|"
-            r"負擔不起|付不起|還不起|很困難|很難過日子|生活困難|失去收入|沒收入",
+            r"(?<!不是)沒錢|(?<!不是)沒有錢|手頭緊|經濟困難|經濟有困難|週轉不(?:過來|靈)|"
+            r"負擔不起|很困難|很難過日子|生活困難|失去收入|沒收入",
             0.85,
         ),
         (
@@ -237,12 +238,11 @@ RULES: dict[str, list[tuple[str, float]]] = {
     ],
     "refuse": [
         (
-            r"不還|不會還|不想還|不要還|不付|不繳|不會付|不打算|沒打算|不可能還|不理|愛告就告|要告去告|"
-            r"去告|隨便你|關我屁事|沒興趣",
+            r"不打算|沒打算|不理|愛告就告|要告去告|去告|隨便你|關我屁事|沒興趣",
             0.85,
         ),
         (
-            r"won'?t pay|not (?:going to|gonna) pay|refuse|not paying|no way|never pay|"
+            r"refuse|no way(?! (?:i|we) (?:can|could)\b)|"
             r"not interested|sue me|i don'?t care|forget it|go ahead and sue",
             0.85,
         ),
@@ -327,13 +327,25 @@ _AFFIRM_OPENER = _compile(
 _DENY_OPENER = _compile(r"^(?:不|沒有|no\b|nope)")
 
 
+# Rules that look for paying read the turn without its negated payments (see negation.py).
+_PAYING = frozenset({"promise_to_pay", "already_paid"})
+_NEGATED_WEIGHT = 0.85
+
+
 def scores(text: str) -> dict[str, float]:
     """Every intent whose rules match the normalised text, with its best weight."""
     found: dict[str, float] = {}
+    plain = negation.without_negated_payment(text)
     for intent, patterns in COMPILED.items():
+        target = plain if intent in _PAYING else text
         for pattern, weight in patterns:
-            if weight > found.get(intent, 0.0) and pattern.search(text):
+            if weight > found.get(intent, 0.0) and pattern.search(target):
                 found[intent] = weight
+    # A promise left standing means the negation only moved the day: "I can't pay today, but I
+    # can pay Friday", 今天不行但是禮拜五可以還.
+    said = negation.negated_payment_intent(text) if "promise_to_pay" not in found else None
+    if said:
+        found[said] = max(found.get(said, 0.0), _NEGATED_WEIGHT)
     short = text.strip(" ,.!?。！？~")
     if AFFIRM.match(short):
         found["affirm"] = 0.9

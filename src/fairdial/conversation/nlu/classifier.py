@@ -1,8 +1,9 @@
 """The intent classifier: trained from the versioned data at first use, then cached.
 
 Training takes a few seconds, so the fitted model is kept in memory and pickled under the user's
-cache folder, keyed by a hash of the training data, the scikit-learn version and the text's normal
-form; a changed data set, library or normal form retrains instead of loading a stale model.
+cache folder, keyed by a hash of the training data, the scikit-learn version, the text's normal
+form and the source of the hand rules and features; a change to any of them retrains instead of
+loading a stale model.
 """
 
 from __future__ import annotations
@@ -24,6 +25,7 @@ from sklearn.exceptions import ConvergenceWarning
 from sklearn.linear_model import LogisticRegression
 from sklearn.pipeline import FeatureUnion
 
+from fairdial.conversation import negation, rules
 from fairdial.conversation.nlu import features
 from fairdial.conversation.nlu.dataset import TRAIN_PATH, Example, read_examples
 from fairdial.conversation.nlu.fast import FastScorer
@@ -122,13 +124,20 @@ def train(examples: list[Example]) -> Classifier:
     return Classifier(union, model, threshold)
 
 
+def _rule_sources() -> bytes:
+    return b"".join(
+        Path(module.__file__ or "").read_bytes() for module in (rules, negation, features)
+    )
+
+
 def _cache_path(data: bytes) -> Path | None:
     if os.environ.get("FAIRDIAL_NLU_CACHE") == "off":
         return None
     root = os.environ.get("XDG_CACHE_HOME") or str(Path.home() / ".cache")
-    # The training text is read through `normalise`: a new normal form needs a new model too.
+    # The training text is read through `normalise`, and the hand rules are features: a new
+    # normal form or a changed rule needs a new model too.
     stamp = f"{sklearn.__version__}/{NORMAL_FORM}".encode()
-    key = hashlib.sha256(data + stamp).hexdigest()[:16]
+    key = hashlib.sha256(data + stamp + _rule_sources()).hexdigest()[:16]
     return Path(root) / "fairdial" / f"nlu-{key}.pickle"
 
 

@@ -172,10 +172,10 @@ CORES: dict[str, tuple[str, ...]] = {
     ),
     "refuse": (
         "I'm not paying",
-        "I don't have the money{tail}",
+        "I'm not giving you a cent{tail}",
         "Not going to happen",
         "Sue me then",
-        "I can't pay, period",
+        "I won't pay, period",
     ),
     "request_human": (
         "Can I talk to a real person?",
