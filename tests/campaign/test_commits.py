@@ -5,12 +5,12 @@ import threading
 from datetime import UTC, date, datetime
 
 import pytest
-from sqlalchemy import select
+from sqlalchemy import event, select
 from sqlalchemy.exc import IntegrityError
 
 from fairdial.campaign.commits import InlineCommits, ThreadCommits, commits_for
 from fairdial.campaign.gate import Gate
-from fairdial.campaign.recorder import AttemptRecord
+from fairdial.campaign.recorder import AttemptRecord, Recorder
 from fairdial.campaign.settings import CampaignSettings
 from fairdial.campaign.targets import load_targets
 from fairdial.dispositions import Disposition
@@ -104,3 +104,46 @@ def test_simulated_and_in_memory_stores_are_written_on_the_loop(sqlite_store, tm
     assert isinstance(commits_for(memory, 1, real_time=True), InlineCommits)
     assert isinstance(commits_for(sqlite_store, 1, real_time=True), ThreadCommits)
     memory.close()
+
+
+def test_records_on_the_loop_are_written_a_batch_at_a_time(sqlite_store, tmp_path):
+    blocked, placed = _records(sqlite_store, tmp_path)
+    commits = InlineCommits(Recorder(sqlite_store, _campaign(sqlite_store)), batch_size=2)
+
+    def stored() -> list[int]:
+        with sqlite_store.session() as session:
+            return list(session.scalars(select(CallAttempt.account_id).order_by(CallAttempt.id)))
+
+    commits.add_nowait(blocked)
+    assert stored() == []  # one record of a batch of two: taken, not stored yet
+    asyncio.run(commits.add(placed))
+    assert stored() == [blocked.target.account_id, placed.target.account_id]
+    assert [event.result for event in placed.target.history.events][-1] == "busy"
+
+
+def test_the_loop_takes_each_record_and_the_writer_only_stores_it(sqlite_store, tmp_path):
+    _, placed = _records(sqlite_store, tmp_path)
+    taken_on: list[str] = []
+    writes = _inserting_threads(sqlite_store)
+
+    def annotate(record: AttemptRecord) -> None:
+        taken_on.append(threading.current_thread().name)
+        record.extra["latency"] = {"turns": 0}
+
+    commits = ThreadCommits(sqlite_store, _campaign(sqlite_store), annotate)
+    asyncio.run(commits.add(placed))
+    commits.close()
+
+    assert taken_on == [threading.current_thread().name]
+    assert [name.split("_")[0] for name in writes] == ["fairdial-commits"]
+
+
+def _inserting_threads(store) -> list[str]:  # type: ignore[no-untyped-def]
+    threads: list[str] = []
+
+    def note(_conn, _cursor, statement, *_args) -> None:  # type: ignore[no-untyped-def]
+        if statement.lstrip().upper().startswith("INSERT INTO CALL_ATTEMPT"):
+            threads.append(threading.current_thread().name)
+
+    event.listen(store.engine, "before_cursor_execute", note)
+    return threads

@@ -58,7 +58,7 @@ def test_a_campaign_that_fails_is_marked_failed(sqlite_store, tmp_path, monkeypa
     def broken(*args, **kwargs):
         raise RuntimeError("line went down")
 
-    monkeypatch.setattr("fairdial.campaign.runner.load_targets", broken)
+    monkeypatch.setattr("fairdial.campaign.runner.dial_list", broken)
     with pytest.raises(RuntimeError, match="line went down"):
         run_campaign(sqlite_store, RunOptions(days=1, seed=1, start=date(2026, 3, 2)))
     with sqlite_store.session() as session:

@@ -94,8 +94,7 @@ def test_a_booked_callback_is_the_attempts_one_escalation(store, tmp_path: Path)
     # Booked mid-call, before the attempt is recorded: no campaign calls the account meanwhile.
     assert callable_refs(store) == []
 
-    recorder = Recorder(store, campaign_id, batch_size=1)
-    recorder.add(escalated_call(target, handed.escalation_id))
+    Recorder(store, campaign_id).write([escalated_call(target, handed.escalation_id)])
 
     with store.session() as session:
         attempt_id = session.scalars(select(CallAttempt.id)).one()
@@ -115,7 +114,7 @@ def test_a_callback_booked_elsewhere_is_recorded_whole_with_its_due_time(
 ) -> None:
     target, campaign_id = target_and_campaign(store, tmp_path)
 
-    Recorder(store, campaign_id, batch_size=1).add(escalated_call(target, escalation_id=9_999))
+    Recorder(store, campaign_id).write([escalated_call(target, escalation_id=9_999)])
 
     with store.session() as session:
         rows = session.scalars(select(Escalation)).all()
@@ -131,7 +130,7 @@ def test_an_escalation_without_a_booking_is_inserted_as_before(store, tmp_path: 
     record = escalated_call(target, escalation_id=None)
     record.outcome.callback_due = None  # type: ignore[union-attr]
 
-    Recorder(store, campaign_id, batch_size=1).add(record)
+    Recorder(store, campaign_id).write([record])
 
     with store.session() as session:
         rows = session.scalars(select(Escalation)).all()

@@ -3,7 +3,7 @@ for calling hours, or why it has nobody to call. No line names a borrower or a n
 
 import asyncio
 import logging
-from datetime import UTC, datetime, time
+from datetime import UTC, date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
 import pytest
@@ -11,10 +11,12 @@ from sqlalchemy import func, select, update
 
 from fairdial.campaign.clock import RealTimeClock
 from fairdial.campaign.runner import RunOptions, run_campaign_async
+from fairdial.campaign.settings import CampaignSettings
 from fairdial.cli.campaign import _campaign_notices
 from fairdial.portfolio.generate import generate_portfolio
 from fairdial.portfolio.importer import import_portfolio
 from fairdial.store.models import Account, Borrower, CallAttempt
+from fairdial.telephony.base import CallResult, DialOutcome, DialRequest
 
 TAIPEI = ZoneInfo("Asia/Taipei")
 
@@ -98,6 +100,66 @@ def test_no_wait_is_announced_once_calling_hours_are_open(portfolio_store, caplo
     messages = [record.getMessage() for record in caplog.records]
     assert "campaign started" in messages
     assert not any(message.startswith("waiting until") for message in messages)
+
+
+class _NobodyAnswers:
+    """A carrier on which every phone rings out after twenty seconds."""
+
+    name = "sim"
+
+    async def dial(self, request: DialRequest) -> DialOutcome:
+        return DialOutcome(CallResult.NO_ANSWER, ring_seconds=20)
+
+
+def test_lines_idle_for_retries_say_once_when_calls_resume(portfolio_store, caplog, monkeypatch):
+    with portfolio_store.transaction() as session:
+        taiwan = select(Account.borrower_id).where(Account.jurisdiction == "TW")
+        session.execute(update(Borrower).where(Borrower.id.in_(taiwan)).values(synthetic=False))
+    # The machine's clock, moved on by each wait as if the time had passed. A long wait takes
+    # a moment of real time too, in which the other line ends its call and goes idle as well.
+    moment = [datetime.combine(datetime.now(TAIPEI).date(), time(12, 0), TAIPEI).astimezone(UTC)]
+
+    async def time_passes(self: RealTimeClock, when: datetime) -> None:
+        await asyncio.sleep(0.2 if when - moment[0] >= timedelta(minutes=1) else 0)
+        moment[0] = max(moment[0], when)
+
+    monkeypatch.setattr(RealTimeClock, "now", lambda self: moment[0])
+    monkeypatch.setattr(RealTimeClock, "wait_until", time_passes)
+    options = RunOptions(
+        real_time=True,
+        channel=lambda lookup, seed: _NobodyAnswers(),
+        settings=CampaignSettings(lines=2),
+    )
+
+    with caplog.at_level(logging.INFO, logger="fairdial.campaign"), _campaign_notices():
+        summary = asyncio.run(run_campaign_async(portfolio_store, options))
+
+    with portfolio_store.session() as session:
+        first_ended = session.scalar(select(func.min(CallAttempt.ended_at)))
+        retried = session.scalar(
+            select(func.count(func.distinct(CallAttempt.account_id)))
+            .where(CallAttempt.allowed.is_(True))
+            .having(func.count() > 1)
+        )
+    assert summary.attempts > 2 and retried
+    # Called at noon, no answer: the first retry comes after the wrap-up and the retry gap.
+    settings = options.settings
+    resumes = first_ended.replace(tzinfo=UTC) + settings.wrap_up + settings.retry_gap
+    idle = [r.getMessage() for r in caplog.records if r.getMessage().startswith("lines idle")]
+    assert idle[0] == f"lines idle until {resumes:%H:%M} UTC: no account may be called sooner"
+    # Two lines go idle until each of these times: each is said once, in the order they come.
+    assert idle == sorted(set(idle))
+
+
+def test_simulated_lines_wait_without_a_word(portfolio_store, caplog):
+    options = RunOptions(days=2, seed=1, start=date(2026, 3, 2), settings=CampaignSettings(lines=2))
+
+    with caplog.at_level(logging.INFO, logger="fairdial.campaign"):
+        summary = asyncio.run(run_campaign_async(portfolio_store, options))
+
+    # Their days are spent waiting for calling hours and retries, in no time at all.
+    assert summary.attempts > 40
+    assert not [r for r in caplog.records if r.getMessage().startswith("lines idle")]
 
 
 class _Collect(logging.Handler):

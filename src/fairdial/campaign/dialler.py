@@ -10,6 +10,9 @@ Each attempt's record goes to `records` (commits.py) as the call ends, and with 
 the line waits for its commit before the account can come up again; a blocked decision and a
 call a stop cut short are handed over without waiting.
 
+On real lines a run can sit idle for hours, every account waiting for its zone's calling hours,
+a cap or a retry: each such wait of a minute or more is logged once, with its end and no account.
+
 A dial or a conversation that fails is an attempt like any other: it is recorded and the line
 goes on. When the channel cannot say the call never left, the attempt is `UNKNOWN`, counted as
 placed and not tried again that day, since the borrower's phone may have rung. A channel names
@@ -26,10 +29,16 @@ import itertools
 import logging
 from collections.abc import Callable
 from dataclasses import dataclass, field, replace
-from datetime import date, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from fairdial.campaign.clock import CampaignClock, LineClock, SimulatedClock, local_day_bounds
+from fairdial.campaign.clock import (
+    CampaignClock,
+    LineClock,
+    RealTimeClock,
+    SimulatedClock,
+    local_day_bounds,
+)
 from fairdial.campaign.commits import Commits
 from fairdial.campaign.gate import Gate
 from fairdial.campaign.recorder import AttemptRecord
@@ -44,6 +53,9 @@ from fairdial.telephony.transfer import TRANSFERRED, Convenient, Transferable
 from fairdial.telephony.transfer import HandOff as Handed
 
 log = logging.getLogger("fairdial.campaign")
+
+# On real lines, a wait at least this long is said: shorter ones pass unnoticed anyway.
+WAIT_WORTH_SAYING = timedelta(minutes=1)
 
 RETRYABLE = {
     CallResult.NO_ANSWER,
@@ -146,6 +158,9 @@ class Dialler:
         self._settings = settings
         self._on_attempt = on_attempt or (lambda: None)
         self._clock = clock or SimulatedClock()
+        # The minute (UTC) the last idle stretch said was its end, so that lines going idle
+        # until the same minute say it once between them.
+        self._idle_said: datetime | None = None
 
     async def run_day(self, day: date, targets: list[Target]) -> DayStats:
         stats = DayStats()
@@ -175,6 +190,8 @@ class Dialler:
 
         if earliest is None:
             return stats
+        # The run says before the day how long it waits for the first call (runner.py).
+        self._idle_said = _minute(earliest)
         lines = [
             asyncio.create_task(self._line(schedule, self._clock.line(earliest), day_ends, stats))
             for _ in range(self._settings.lines)
@@ -203,6 +220,7 @@ class Dialler:
                 upcoming = schedule.next_time()
                 if upcoming is None or (closes_at is not None and upcoming >= closes_at):
                     return
+                self._say_idle(now, upcoming)
                 await line.wait_until(upcoming)
                 continue
 
@@ -347,6 +365,17 @@ class Dialler:
         if outcome.right_party:
             target.facts = replace(target.facts, first_contact=False)
 
+    def _say_idle(self, now: datetime, until: datetime) -> None:
+        """On real lines, say when calls resume after a wait of a minute or more: otherwise a
+        run waiting for calling hours, a cap or a retry looks stuck. Each end is said once."""
+        if not isinstance(self._clock, RealTimeClock) or until - now < WAIT_WORTH_SAYING:
+            return
+        minute = _minute(until)
+        if minute == self._idle_said:
+            return
+        self._idle_said = minute
+        log.info("lines idle until %s UTC: no account may be called sooner", f"{minute:%H:%M}")
+
     def _convenient(self, target: Target) -> Convenient:
         """When a person may call `target` back: inside the calling hours of every zone the
         borrower may be in; None when the pack cannot say, and the desk's own delay stands."""
@@ -403,6 +432,10 @@ def _hand_off(
         return result.kind in TRANSFERRED
 
     return hand_off
+
+
+def _minute(moment: datetime) -> datetime:
+    return moment.astimezone(UTC).replace(second=0, microsecond=0)
 
 
 def _borrower_zones(target: Target) -> tuple[str, ...]:

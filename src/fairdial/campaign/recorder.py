@@ -1,8 +1,10 @@
 """Writes what each attempt came to: attempt, conversation, commitments, holds, audit events.
 
-Records are buffered and written in batches inside one transaction per batch. A simulated call
-that a crash loses from the buffer never happened on any phone line, so batching loses nothing
-real; a channel with real calls passes `batch_size=1`, committing each attempt as it ends.
+Taking an attempt has two halves. `Recorder.take` runs on the event loop as the attempt ends:
+the channel's measurements join the record and the account's history in memory learns of the
+attempt, so the next decision about the account sees it. `Recorder.write` stores a batch of
+taken records in one transaction, wherever the caller runs it (commits.py decides: on the loop
+in batches for simulated calls, on a writer thread one by one for real ones).
 """
 
 from __future__ import annotations
@@ -77,36 +79,31 @@ def remember(record: AttemptRecord) -> None:
 
 
 class Recorder:
+    """Takes finished attempts on the loop and writes them, in batches, to one campaign."""
+
     def __init__(
         self,
         store: Store,
         campaign_id: int,
-        batch_size: int = 200,
         annotate: Callable[[AttemptRecord], None] | None = None,
     ) -> None:
         self._store = store
         self._annotate = annotate
         self._campaign_id = campaign_id
-        self._batch_size = batch_size
-        self._buffer: list[AttemptRecord] = []
-        self.written = 0
 
-    def add(self, record: AttemptRecord) -> None:
-        """Buffer a finished attempt; its target's history is brought up to date at once.
+    def take(self, record: AttemptRecord) -> None:
+        """Bring the record and its account's history up to date; nothing is stored yet.
 
         `annotate`, when given, first adds what the channel measured (e.g. latency).
         """
         if self._annotate is not None:
             self._annotate(record)
         remember(record)
-        self._buffer.append(record)
-        if len(self._buffer) >= self._batch_size:
-            self.flush()
 
-    def flush(self) -> None:
-        if not self._buffer:
+    def write(self, batch: list[AttemptRecord]) -> None:
+        """Store taken records in one transaction, in the order given, with their audit events."""
+        if not batch:
             return
-        batch, self._buffer = self._buffer, []
         with self._store.transaction() as session:
             audit = AuditLog(session)
             attempt_ids = self._insert_attempts(session, batch)
@@ -119,7 +116,6 @@ class Recorder:
                 .where(Campaign.id == self._campaign_id)
                 .values(settings=_with_head(session, self._campaign_id, audit.head))
             )
-        self.written += len(batch)
         log.debug(
             "recorded attempts", extra={"campaign_id": self._campaign_id, "count": len(batch)}
         )

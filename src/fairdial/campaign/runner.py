@@ -15,7 +15,7 @@ import logging
 import signal
 from collections.abc import Callable, Coroutine
 from dataclasses import dataclass, field, replace
-from datetime import UTC, date, datetime, timedelta
+from datetime import UTC, date, datetime, time, timedelta
 from typing import Any
 
 from sqlalchemy import func, select
@@ -28,22 +28,19 @@ from fairdial.campaign.clock import (
     local_day_bounds,
 )
 from fairdial.campaign.commits import commits_for
-from fairdial.campaign.dialler import DayStats, Dialler
+from fairdial.campaign.dialler import WAIT_WORTH_SAYING, DayStats, Dialler
 from fairdial.campaign.gate import Gate
 from fairdial.campaign.lock import campaign_lock
 from fairdial.campaign.progress import Progress
 from fairdial.campaign.recorder import AttemptRecord
 from fairdial.campaign.settings import CampaignSettings
-from fairdial.campaign.targets import Target, load_targets
+from fairdial.campaign.targets import DialList, Target, book_unverifiable, dial_list
 from fairdial.store import Store
 from fairdial.store.models import Account, Borrower, CallAttempt, Campaign
 from fairdial.telephony.base import Channel
 from fairdial.telephony.sim import FactsLookup, SimChannel
 
 log = logging.getLogger("fairdial.campaign")
-
-# A real-time run that must wait at least this long for its first call says until when.
-WAIT_WORTH_SAYING = timedelta(minutes=1)
 
 # Builds the campaign's channel from the account lookup and the seed; SimChannel by default.
 ChannelFactory = Callable[[FactsLookup, int], Channel]
@@ -70,6 +67,8 @@ class RunSummary:
     decisions: int
     elapsed_s: float
     status: str = "finished"  # or "interrupted": stopped before the work was done
+    # Accounts left out because no call could verify their borrower, each escalated once.
+    unverifiable: int = 0
 
     @property
     def attempts(self) -> int:
@@ -214,7 +213,7 @@ async def run_campaign_async(
     if stop is not None and isinstance(clock, RealTimeClock):
         closing = asyncio.create_task(_close_when_stopped(stop, clock, campaign_id))
     try:
-        days, decisions = await _run_days(
+        days, decisions, unverifiable = await _run_days(
             store, options, start, channel, clock, targets_by_ref, progress, campaign_id
         )
     except asyncio.CancelledError:
@@ -230,7 +229,7 @@ async def run_campaign_async(
     status = "interrupted" if stopped else "finished"
     _finish(store, campaign_id, status)
     elapsed = (datetime.now(UTC) - began).total_seconds()
-    return RunSummary(campaign_id, start, days, decisions, elapsed, status)
+    return RunSummary(campaign_id, start, days, decisions, elapsed, status, unverifiable)
 
 
 async def _close_when_stopped(stop: asyncio.Event, clock: RealTimeClock, campaign_id: int) -> None:
@@ -256,24 +255,31 @@ async def _run_days(
     targets_by_ref: dict[str, Target],
     progress: Progress,
     campaign_id: int,
-) -> tuple[list[tuple[date, DayStats]], int]:
+) -> tuple[list[tuple[date, DayStats]], int, int]:
     gate = Gate()
     records = commits_for(store, campaign_id, options.real_time, _annotator(channel))
     dialler = Dialler(
         channel, gate, records, options.settings, on_attempt=progress.attempt_done, clock=clock
     )
 
-    def load(day: date) -> list[Target]:
-        with store.session() as session:
-            return load_targets(
+    def load(day: date) -> DialList:
+        booked_at = clock.now() if isinstance(clock, RealTimeClock) else _day_start(day)
+        with store.transaction() as session:
+            found = dial_list(
                 session, day, options.settings, options.limit, real_lines=options.real_time
             )
+            book_unverifiable(session, found.unverifiable, booked_at)
+        return found
 
     days: list[tuple[date, DayStats]] = []
+    unverifiable = 0
     try:
         for offset in range(options.days):
             day = start + timedelta(days=offset)
-            targets = await records.run(functools.partial(load, day))
+            found = await records.run(functools.partial(load, day))
+            _say_unverifiable(found, campaign_id, day)
+            unverifiable += len(found.unverifiable)
+            targets = found.targets
             targets = [replace_today(t, clock.calling_day(t, day)) for t in targets]
             targets_by_ref.clear()
             targets_by_ref.update((t.account_ref, t) for t in targets)
@@ -297,7 +303,24 @@ async def _run_days(
         records.close()
         raise
     records.close()
-    return days, gate.decisions
+    return days, gate.decisions, unverifiable
+
+
+def _day_start(day: date) -> datetime:
+    """When a simulated day's list is drawn up, on the campaign's clock."""
+    return datetime.combine(day, time(0, 0), UTC)
+
+
+def _say_unverifiable(found: DialList, campaign_id: int, day: date) -> None:
+    """How many accounts the day leaves out for a person to complete: a count, never a name."""
+    if not found.unverifiable:
+        return
+    log.info(
+        "%d accounts left out: no borrower name or identity factor to verify them; "
+        "each escalated for a person to complete the record (identity_unverifiable)",
+        len(found.unverifiable),
+        extra={"campaign_id": campaign_id, "day": day.isoformat()},
+    )
 
 
 def _say_when_calls_start(store: Store, targets: list[Target], clock: RealTimeClock) -> None:

@@ -1,10 +1,17 @@
-"""The accounts a campaign may call, loaded once with what the dialler and the bot need."""
+"""The accounts a campaign may call, loaded once with what the dialler and the bot need.
+
+An account whose borrower has no name or no identity factor on file (no birth year, no ID
+ending in four digits) is never on the list: the bot could not verify whoever answered, so the
+call would only disturb them and use up contact attempts the rules cap. A person completes the
+record instead, through one escalation per account (`book_unverifiable`); while it is open the
+account is busy, so it is booked once.
+"""
 
 from __future__ import annotations
 
 import math
 from dataclasses import dataclass, field
-from datetime import date
+from datetime import date, datetime
 from typing import Any
 
 from sqlalchemy import select
@@ -12,8 +19,8 @@ from sqlalchemy.orm import Session
 
 from fairdial.campaign.history import history_for
 from fairdial.campaign.settings import CampaignSettings, bounds_for
-from fairdial.conversation.account_facts import account_facts
-from fairdial.conversation.facts import AccountFacts
+from fairdial.conversation.account_facts import account_facts, identity_factor
+from fairdial.conversation.facts import AccountFacts, identity_factor_usable
 from fairdial.policy import History
 from fairdial.store.models import (
     Account,
@@ -24,6 +31,12 @@ from fairdial.store.models import (
     Hold,
     PaymentPlan,
     PromiseToPay,
+)
+
+UNVERIFIABLE = "identity_unverifiable"
+UNVERIFIABLE_SUMMARY = (
+    "no borrower name or no identity factor (birth year, ID ending in four digits) on file: "
+    "complete the record; the account is not called until this case is closed"
 )
 
 
@@ -73,6 +86,15 @@ def _busy_accounts(session: Session, today: date) -> set[int]:
     return busy
 
 
+@dataclass
+class DialList:
+    """A day's targets, best first, and the accounts left out because no call could verify
+    their borrower (account ids; each has a number that could have been called)."""
+
+    targets: list[Target]
+    unverifiable: list[int] = field(default_factory=list)
+
+
 def load_targets(
     session: Session,
     today: date,
@@ -81,10 +103,23 @@ def load_targets(
     *,
     real_lines: bool = False,
 ) -> list[Target]:
-    """Delinquent accounts with something owed, best first, each with its full contact history.
+    """Delinquent accounts with something owed, best first, each with its full contact history."""
+    return dial_list(session, today, settings, limit, real_lines=real_lines).targets
+
+
+def dial_list(
+    session: Session,
+    today: date,
+    settings: CampaignSettings,
+    limit: int | None = None,
+    *,
+    real_lines: bool = False,
+) -> DialList:
+    """The day's targets, as `load_targets`, with the unverifiable accounts it left out.
 
     With `real_lines` (a campaign through a real carrier) borrowers marked synthetic are left
     out: their generated numbers may belong to real people, so only simulated lines call them.
+    `limit` counts the accounts called: an unverifiable one takes no place on the list.
     """
     busy = _busy_accounts(session, today)
     query = (
@@ -97,10 +132,13 @@ def load_targets(
         query = query.where(Borrower.synthetic.is_not(True))
     rows = [(a, b) for a, b in session.execute(query) if a.id not in busy]
     rows.sort(key=lambda row: -priority_of(row[0].balance_minor, row[0].dpd))
+    unverifiable = [(a, b) for a, b in rows if not verifiable(b)]
+    if unverifiable:
+        rows = [(a, b) for a, b in rows if verifiable(b)]
     if limit is not None:
         rows = rows[:limit]
 
-    borrower_ids = {b.id for _, b in rows}
+    borrower_ids = {b.id for _, b in rows} | {b.id for _, b in unverifiable}
     account_ids = [a.id for a, _ in rows]
     points = _contact_points(session, borrower_ids)
     attempts = _attempts(session, account_ids)
@@ -139,7 +177,35 @@ def load_targets(
                 attempts_total=len(attempts.get(account.id, [])),
             )
         )
-    return targets
+    left_out = [
+        account.id
+        for account, borrower in unverifiable
+        if any(p.status == "active" for p in points.get(borrower.id, []))
+    ]
+    return DialList(targets, left_out)
+
+
+def verifiable(borrower: Borrower) -> bool:
+    """Whether a call could verify the borrower: a name to ask for and a factor to check (the
+    conversation's own test, `AccountFacts.verifiable`)."""
+    factor, kind = identity_factor(borrower)
+    return bool((borrower.name or "").strip()) and identity_factor_usable(factor, kind)
+
+
+def book_unverifiable(session: Session, account_ids: list[int], at: datetime) -> None:
+    """Open one escalation per account for a person to complete its borrower's record."""
+    for account_id in account_ids:
+        session.add(
+            Escalation(
+                account_id=account_id,
+                reason=UNVERIFIABLE,
+                priority=2,
+                summary=UNVERIFIABLE_SUMMARY,
+                status="open",
+                created_at=at,
+            )
+        )
+    session.flush()
 
 
 def _contact_points(session: Session, borrower_ids: set[int]) -> dict[int, list[ContactPoint]]:

@@ -231,10 +231,27 @@ def run_command(
             figures = kpis(session, summary.campaign_id)
     if json_out:
         print(json.dumps(figures, indent=2, ensure_ascii=False))
+        _say_left_out(summary, json_out)
         return
     if summary.attempts == 0 and not figures["attempts_blocked"]:
         console.print("No overdue account with a balance was left to call.")
     print_report(figures, f"campaign {summary.campaign_id}: {days} day(s) from {summary.start}")
+    _say_left_out(summary, json_out)
+
+
+def _say_left_out(summary: RunSummary, json_out: bool) -> None:
+    """The accounts the run left to a person, counted (the escalation queue lists them)."""
+    if not summary.unverifiable:
+        return
+    count = summary.unverifiable
+    accounts = "account was" if count == 1 else "accounts were"
+    # With --json, stdout holds the JSON alone.
+    (err_console if json_out else console).print(
+        f"{count} {accounts} not called: no borrower name or identity factor (birth year, ID "
+        "ending in four digits) to verify them; each is escalated for a person to complete "
+        "(identity_unverifiable)",
+        highlight=False,
+    )
 
 
 def _report_options(db: str | None, home: Path | None) -> str:
@@ -289,8 +306,10 @@ def _run_through_carrier(
             figures = kpis(session, summary.campaign_id)
     if json_out:
         print(json.dumps(figures, indent=2, ensure_ascii=False))
+        _say_left_out(summary, json_out)
         return
     print_report(figures, f"campaign {summary.campaign_id} via {carrier}: {summary.status}")
+    _say_left_out(summary, json_out)
 
 
 @contextmanager
