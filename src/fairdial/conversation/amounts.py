@@ -9,6 +9,7 @@ from fairdial.conversation.dates import Found, number
 from fairdial.conversation.numbers import (
     CN_NUMERAL_CHARS,
     EN_NUMBER_WORDS,
+    chinese_to_int,
     decimal_of,
     english_to_int,
     mixed_to_decimal,
@@ -19,6 +20,19 @@ _CN = CN_NUMERAL_CHARS
 MAX_MAJOR_UNITS = 10**12
 _CURRENCY_BEFORE = r"(?:nt\$|us\$|hk\$|\$|ntd|twd|usd|rmb|¥|台幣|新台幣|人民幣)?"
 _UNIT_AFTER = r"(k|w|塊錢|塊|元|圓|dollars?|bucks?|usd|ntd|twd|nt|rmb)?"
+# Cents after the whole units: "and 50 cents", "fifty cents"; 一角五分, 五毛, 5角 (0.1 each), 5分.
+_EN_CENTS = (
+    r"(?:\s*,?\s*(?:and\s+)?(?P<cents>\d{1,2}|(?:"
+    + EN_NUMBER_WORDS
+    + r")(?:[\s-]+(?:"
+    + EN_NUMBER_WORDS
+    + r"))?)\s*cents?\b)?"
+)
+_ZH_DIGIT = r"[零一二兩三四五六七八九\d]"
+_ZH_CENTS = (
+    rf"(?:\s*(?P<jiao>{_ZH_DIGIT})\s*(?:角|毛))?"
+    rf"(?:\s*(?P<fen>{_ZH_DIGIT})\s*分(?!期|鐘|批|開|之))?"
+)
 # Numbers that name a date, a time, a count of months or an age are not amounts.
 _NOT_AMOUNT_AFTER = (
     r"(?![\d"
@@ -31,22 +45,44 @@ _NOT_AMOUNT_AFTER = (
 _ARABIC = re.compile(
     rf"(?<![\d.,])(?<![a-z]){_CURRENCY_BEFORE}\s*"
     rf"((?>\d+(?:,\d+)*(?:\.\d+)?)(?:[{_CN}\d.]*[萬千百])?[{_CN}\d]*)\s*"
-    rf"{_UNIT_AFTER}(?![a-z]|[.,]\d){_NOT_AMOUNT_AFTER}"
+    rf"{_UNIT_AFTER}{_EN_CENTS}{_ZH_CENTS}(?![a-z]|[.,]\d){_NOT_AMOUNT_AFTER}"
 )
 # A minus sign glued to the number (or to its currency sign), or the word for it.
 _NEGATIVE_BEFORE = re.compile(
     r"(?:(?<![\da-z])[-−]|\bminus\s+|\bnegative\s+|負\s*)"
     r"(?:nt\$|us\$|hk\$|\$)?$"
 )
-_CHINESE = re.compile(rf"(?<![{_CN}\d])([{_CN}][{_CN}\d.]*)\s*(塊錢|塊|元|圓)?{_NOT_AMOUNT_AFTER}")
+_CHINESE = re.compile(
+    rf"(?<![{_CN}\d])([{_CN}][{_CN}\d.]*)\s*(塊錢|塊|元|圓)?{_ZH_CENTS}{_NOT_AMOUNT_AFTER}"
+)
 _ENGLISH = re.compile(
-    rf"\b((?:(?:{EN_NUMBER_WORDS})\b[\s-]*(?:and\s+)?)+)(dollars?|bucks?)?{_NOT_AMOUNT_AFTER}"
+    rf"\b((?:(?:{EN_NUMBER_WORDS})\b[\s-]*(?:and\s+)?)+)(dollars?|bucks?)?{_EN_CENTS}"
+    rf"{_NOT_AMOUNT_AFTER}"
 )
 _HALF = re.compile(r"一半|半數|\bhalf\b")
 _FULL = re.compile(
     r"全部|全額|全數|一次(?:還清|付清|繳清|還完)|(?:還|付|繳)清|整筆|"
     r"\bin full\b|\ball of it\b|\bit all\b|\bpay (?:it |this |that )?off\b|\bthe (?:full|whole|"
     r"entire) (?:amount|balance|thing|sum)\b|\beverything\b|\bfull amount\b|\bfull balance\b"
+)
+# "Not all of it": a whole-balance phrase said only to turn it down is no amount at all, so
+# 全部沒辦法，先給2500 names 2500 and "I can't pay the full amount, but 250" names 250.
+_ZH_NOT_BEFORE = re.compile(
+    r"(?:(?:不|沒|無|別)有?(?:辦法|能力|法|可能|能|會|想|要|夠)?|(?:還|付|繳|給)不(?:了|起|出來?|完))"
+    r"(?:一次|馬上|現在|立刻|先)?(?:還|付|繳|給)?$"
+)
+_ZH_NOT_AFTER = re.compile(
+    r"^[^,.;!?。，；！？]{0,4}?(?:沒有?辦法|無法|不能|不行|不可能|不了|不起|不出|不夠|沒能力|有困難|太多)"
+)
+_EN_CLAUSE_START = re.compile(
+    r".*(?:[,.;!?]|\b(?:but|and|so|then)\b|\bi(?:'ll| will)\b|\bi can\b(?!'|not))", re.DOTALL
+)
+_EN_NOT = re.compile(
+    r"\b(?:can'?t|cannot|can not|couldn'?t|could not|won'?t|will not|wouldn'?t|would not|"
+    r"unable|not|never|don'?t|do not|doesn'?t|no way)\b"
+)
+_EN_NOT_AFTER = re.compile(
+    r"^\s*(?:is|'s|would be|will be)\s+(?:too much|not possible|impossible|out of the question)"
 )
 # A sum that is no sum: "something", 一點, "whatever I can". The borrower must be asked for one.
 _VAGUE = re.compile(
@@ -126,18 +162,42 @@ def _signed(text: str, start: int, value: Decimal | None) -> Decimal | None:
     return value
 
 
+def _fraction(match: re.Match[str]) -> Decimal | None:
+    """The cents, 角 and 分 said after the whole units, as a fraction of one; None if garbled."""
+    groups = match.groupdict()
+    fraction = Decimal(0)
+    cents = groups.get("cents")
+    if cents:
+        value = int(cents) if cents.isdigit() else english_to_int(cents)
+        if value is None or value >= 100:
+            return None
+        fraction += Decimal(value) / 100
+    for name, scale in (("jiao", Decimal("0.1")), ("fen", Decimal("0.01"))):
+        digit = groups.get(name)
+        if digit:
+            fraction += (chinese_to_int(digit) or 0) * scale
+    return fraction
+
+
+def _with_fraction(value: Decimal | None, match: re.Match[str]) -> Decimal | None:
+    fraction = _fraction(match)
+    if value is None or fraction is None:
+        return None
+    return value + fraction
+
+
 def _named_amounts(text: str, per_unit: int) -> list[Found[int | None]]:
     """Every number said as money, in minor units; None where the number cannot be paid."""
     named: list[Found[int | None]] = []
 
     for match in _ARABIC.finditer(text):
-        value = _arabic_value(match.group(1), match.group(2))
+        value = _with_fraction(_arabic_value(match.group(1), match.group(2)), match)
         minor = _payable(_signed(text, match.start(1), value), per_unit)
         named.append(Found(minor, match.span()))
 
     for match in _CHINESE.finditer(text):
         token, unit = match.group(1), match.group(2)
-        value = mixed_to_decimal(token)
+        value = _with_fraction(mixed_to_decimal(token), match)
         # A lone numeral is usually a word (一下, 一直, 萬一), not money: need a size or a unit.
         if unit or (value is not None and value >= 100):
             minor = _payable(_signed(text, match.start(1), value), per_unit)
@@ -146,7 +206,7 @@ def _named_amounts(text: str, per_unit: int) -> list[Found[int | None]]:
     for match in _ENGLISH.finditer(text):
         value_int = english_to_int(match.group(1))
         if match.group(2) or (value_int is not None and value_int >= 10):
-            value = None if value_int is None else Decimal(value_int)
+            value = None if value_int is None else _with_fraction(Decimal(value_int), match)
             minor = _payable(_signed(text, match.start(1), value), per_unit)
             named.append(Found(minor, match.span()))
     return named
@@ -164,7 +224,9 @@ def find_amount(
     candidates = _named_amounts(text, per_unit)
     if balance_minor is not None:
         for pattern, share in ((_HALF, 2), (_FULL, 1)):
-            share_match = pattern.search(text)
+            share_match = next(
+                (found for found in pattern.finditer(text) if not _turned_down(text, found)), None
+            )
             if share_match:
                 candidates.append(Found(balance_minor // share, share_match.span()))
 
@@ -172,6 +234,16 @@ def find_amount(
         return None
     first = min(candidates, key=lambda found: found.span[0])
     return None if first.value is None else Found(first.value, first.span)
+
+
+def _turned_down(text: str, match: re.Match[str]) -> bool:
+    """True when the share named ("all of it", 全部, half) is said to be out of reach."""
+    before, after = text[: match.start()], text[match.end() :]
+    if _ZH_NOT_BEFORE.search(before) or _ZH_NOT_AFTER.search(after) or _EN_NOT_AFTER.search(after):
+        return True
+    clause_start = _EN_CLAUSE_START.match(before)
+    clause = before[clause_start.end() :] if clause_start else before
+    return bool(_EN_NOT.search(clause))
 
 
 def names_unusable_amount(text: str, per_unit: int = 100) -> bool:

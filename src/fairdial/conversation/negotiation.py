@@ -183,6 +183,24 @@ class Negotiation:
             due_date=ask.due_date,
         )
 
+    async def ask_rest(self, offered_minor: int, due: date) -> None:
+        """The borrower offered nearly all of it: too little would be left for a plan, so the bot
+        asks for the whole balance by their day, once."""
+        self.countered = True
+        self.pending = Ask("counter", self.facts.balance_minor, due)
+        self.concede(
+            "rest_countered",
+            asked_minor=offered_minor,
+            offered_minor=self.facts.balance_minor,
+            due_date=due,
+        )
+        await self.call.say(
+            "counter_offer_rest",
+            acts.COUNTER_OFFER,
+            amount_minor=self.facts.balance_minor,
+            due_date=due,
+        )
+
     async def repeat_pending(self) -> None:
         pending = self.pending
         if isinstance(pending, Plan):
@@ -326,6 +344,9 @@ class Negotiation:
         if decision.kind == "counter":
             countered = Ask("counter", decision.amount_minor, decision.due_date)
             await self.counter(countered, amount, due)
+            return
+        if decision.kind == "counter_rest":
+            await self.ask_rest(decision.amount_minor, decision.due_date)
             return
         # A partial amount at or above the floor is kept as the fallback promise if the plan
         # that starts with it is declined.

@@ -2,6 +2,10 @@
 
 The ladder runs from the full balance, to a settlement when the product allows one (never below
 its floor), to plans: the default length first, then the longest the bounds allow.
+
+No plan asks for an instalment below `min_installment`: an offer that leaves less than that
+unpaid is no plan. Less than one whole currency unit left means the borrower rounded the cents
+away, and the promise is for the balance; more is countered with the full balance.
 """
 
 from __future__ import annotations
@@ -23,7 +27,7 @@ DEFAULT_PLAN_MONTHS = 6
 class Decision:
     """What to do with a borrower's offer: accept it, counter it, or move to a plan."""
 
-    kind: str  # "accept", "counter" or "plan"
+    kind: str  # "accept", "counter", "counter_rest" (ask the full balance) or "plan"
     amount_minor: int
     due_date: date
 
@@ -67,6 +71,14 @@ def min_first_payment(facts: AccountFacts) -> int:
     return min(_whole_units_up(facts, raw), facts.balance_minor)
 
 
+def min_installment(facts: AccountFacts) -> int:
+    """The smallest later instalment a plan asks for: half an even share of the longest plan
+    the bounds allow, in whole units, and never less than one whole unit."""
+    per_unit = 10 ** minor_digits(facts.currency)
+    raw = facts.balance_minor / (2 * max(1, facts.bounds.max_plan_months))
+    return min(max(_whole_units_up(facts, raw), per_unit), facts.balance_minor)
+
+
 def settlement_amount(facts: AccountFacts) -> int | None:
     """The settlement the bot may offer: the floor rounded up to a whole unit, or None.
 
@@ -84,7 +96,10 @@ def judge_promise(
     facts: AccountFacts, amount_minor: int | None, due: date | None, countered: bool
 ) -> Decision:
     """Accept a promise inside the bounds; counter a late date or a too-small amount once."""
-    amount = min(amount_minor or facts.balance_minor, facts.balance_minor)
+    balance = facts.balance_minor
+    amount = min(amount_minor or balance, balance)
+    if balance - amount < 10 ** minor_digits(facts.currency):
+        amount = balance  # "1250 dollars" on $1,250.50: the cents were rounded away
     when = due or ask_date(facts)
     if when < facts.today:
         when = facts.today
@@ -96,7 +111,11 @@ def judge_promise(
         return Decision("counter", floor, min(when, latest_date(facts)))
     if when > latest_date(facts):
         return Decision("counter", amount, latest_date(facts))
-    if amount < facts.balance_minor:
+    if amount < balance and balance - amount < min_installment(facts):
+        # Too little would be left for a plan: ask for the whole balance once, and take the
+        # borrower's own amount as a part payment if they hold to it.
+        return Decision("accept" if countered else "counter_rest", amount, when)
+    if amount < balance:
         return Decision("plan", amount, when)
     return Decision("accept", amount, when)
 
@@ -117,7 +136,8 @@ def build_plan(
     first_payment_minor: int | None = None,
     start: date | None = None,
 ) -> Plan:
-    """Installments summing exactly to the balance; the first meets the minimum first payment.
+    """Installments summing exactly to the balance; the first meets the minimum first payment,
+    and the plan is shortened until no later one is below `min_installment`.
 
     The rest is split evenly in whole currency units when the balance allows it, and the leftover
     units go one each to the earliest installments, so the same inputs give the same plan. Later
@@ -126,16 +146,18 @@ def build_plan(
     balance = facts.balance_minor
     months = max(1, min(months, facts.bounds.max_plan_months))
     first_due = min(start or ask_date(facts), latest_date(facts))
-    if months == 1:
+    smallest = min_installment(facts)
+    if months == 1 or balance < 2 * smallest:
         return Plan(1, ((first_due, balance),))
 
     per_unit = 10 ** minor_digits(facts.currency)
     even_share = math.ceil(balance / months / per_unit) * per_unit
     # The borrower's own first amount stands when it meets the floor; otherwise an even share.
     first = max(first_payment_minor or even_share, min_first_payment(facts))
-    first = min(first, balance)
+    first = min(first, balance - smallest)  # something sensible is left for the later months
     rest = balance - first
-    count = months - 1
+    count = max(1, min(months - 1, rest // smallest))  # fewer months before tiny instalments
+    months = count + 1
     step = per_unit if rest % per_unit == 0 else 1
     base, leftover = divmod(rest // step, count)
     amounts = [first] + [(base + (1 if index < leftover else 0)) * step for index in range(count)]

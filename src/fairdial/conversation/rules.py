@@ -31,10 +31,18 @@ _EN_RELATIVE = (
 _THIRD = r"(?:他|她|伊|本人)"
 _PAY = r"(?:還|付|繳|匯|轉|給|存|處理|pay|transfer|send|settle|wire|deposit)"
 
+# 去死 said of oneself, when no "you" comes before it in the clause (see the distress rules).
+_BREAK = r",.;!?。，；！？\s"
+_YOU = r"你妳您他她"
+_SELF_DEATH = (
+    r"(?:(?:乾脆|不如|索性|還是)(?:去|就)?死|我(?:就|乾脆|還是|真的|真想|好想)?去死|"
+    r"去死(?:算了|好了)|死一死)"
+)
+
 RULES: dict[str, list[tuple[str, float]]] = {
     "distress": [
         (
-            r"不想活|活不下去|想死|去死好了|(?:死了|死掉)算了|不如死|自殺|跳樓|跳河|跳海|"
+            r"不想活|活不下去|想死|(?:死了|死掉)算了|不如死|自殺|跳樓|跳河|跳海|"
             r"(?:樓|頂樓|橋)上?跳下去|輕生|尋死|了結自己|結束(?:自己|生命)|結束這一切|一了百了|"
             r"一死了之|生無可戀|活膩|"
             # 活著真沒意思, 活著有什麼意思, 人生沒有意義了, 沒有活下去的理由
@@ -43,11 +51,15 @@ RULES: dict[str, list[tuple[str, float]]] = {
             r"撐不(?:下去|住了)|崩潰了",
             0.95,
         ),
+        # 去死 said of oneself (乾脆去死算了, 我去死好了, 乾脆死一死); aimed at the caller
+        # (你去死, 你們乾脆去死) it is abuse. Only a clause with no "you" in it before 去死 counts.
+        (rf"(?:^|[{_BREAK}])[^{_BREAK}{_YOU}]{{0,8}}?{_SELF_DEATH}", 0.95),
         (
             r"kill(?:ing)? myself|end(?:ing)? (?:it all|my life|everything)|suicid|"
             r"don'?t want to (?:live|be alive)|take my (?:own )?life|"
             r"can'?t go on|hurt myself|better off dead|(?:rather|might as well) (?:be dead|die)|"
-            r"want to die|wish i (?:was|were) dead|done with (?:life|living)|"
+            r"want to die|wish i (?:was|were) dead|i (?:should|might|may|could) (?:as well )?"
+            r"(?:just )?(?:go )?(?:die|kill myself)\b|done with (?:life|living)|"
             r"no (?:point|reason) (?:in |to )?(?:living|live|go on)|nothing to live for|"
             r"(?:life|it) (?:is |isn'?t |'s )?(?:not )?worth living",
             0.95,
@@ -56,13 +68,15 @@ RULES: dict[str, list[tuple[str, float]]] = {
     "abusive": [
         (
             r"幹(?!嘛|麼|什麼|啥|活|部)|靠北|靠腰|幹你|你娘|操你|他媽的|媽的|白癡|白痴|智障|腦殘|"
-            r"去死|滾|王八|混蛋|垃圾|神經病|閉嘴|廢物|雞掰|機掰|北七",
+            r"(?<!乾脆)(?<!不如)(?<!索性)(?<!還是)(?<!我)(?<!我就)去死(?!算了|好了)|"
+            r"(?:你|妳|您|們|他|她).{0,4}去死|滾|王八|混蛋|垃圾|神經病|閉嘴|廢物|雞掰|機掰|北七",
             0.9,
         ),
         (
             r"\bf+u+c+k|\bf[*#@]{2,}|\bs[*#@]{2,}t|\bfk (?:you|off)|\bfu\b|\bshit\b|\bbitch|"
             r"\basshole|\bidiot\b|\bstupid\b|\bmoron\b|\bdumb\b|"
-            r"go to hell|shut up|\bscrew you|\bdamn you|\bbastard|\bstfu\b|\bwtf\b",
+            r"go to hell|\bgo die\b|drop dead|\byou should (?:just )?die\b|shut up|\bscrew you|"
+            r"\bdamn you|\bbastard|\bstfu\b|\bwtf\b",
             0.9,
         ),
     ],
