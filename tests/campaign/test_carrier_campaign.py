@@ -11,7 +11,9 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import json
+import os
 import re
+import signal
 import threading
 import time
 import wave
@@ -492,3 +494,38 @@ def test_carrier_options_are_checked_before_anything_runs(arguments, message, tm
     result = CliRunner().invoke(app, ["run", *(a.format(**paths) for a in arguments)])
     assert result.exit_code == 2
     assert message in " ".join(result.output.split())
+
+
+def test_one_ctrl_c_lets_a_ringing_sip_call_ring_out_and_places_no_new_one(sqlite_store, tmp_path):
+    pytest.importorskip("pjsua2", reason="pjsua2-python is not installed")
+    from fairdial.cli.campaign import _serve_and_call
+    from tests.campaign import test_sip_campaign as sip
+    from tests.telephony.sip_peer import RingingResponder
+
+    ring_timeout_s = 4.0
+    import_portfolio(sqlite_store, sip.write_portfolio(tmp_path / "p.csv"), "csv")
+
+    async def campaign(phone: RingingResponder):  # type: ignore[no-untyped-def]
+        sip.point_numbers_at(sqlite_store, {ref: phone.uri(ref) for ref in sip.ACCOUNTS})
+        config = sip.serve_config(tmp_path, ring_timeout_s=ring_timeout_s)
+        options = RunOptions(settings=replace(sip.SETTINGS, lines=1))
+        # The run as `fairdial run --carrier sip` drives it, signal handling included.
+        running = asyncio.create_task(
+            _serve_and_call(sqlite_store, config, "sip", options, None)  # type: ignore[arg-type]
+        )
+        while phone.invites == 0:
+            await asyncio.sleep(0.05)
+        os.kill(os.getpid(), signal.SIGINT)
+        summary = await running
+        return summary, phone.invites
+
+    with RingingResponder() as phone:
+        summary, invites = asyncio.run(asyncio.wait_for(campaign(phone), 60))
+
+    assert summary.status == "interrupted"
+    assert invites == 1  # the stop placed no new call
+    attempts = [a for mine in attempts_by_account(sqlite_store).values() for a in mine]
+    assert [(a.result, a.disposition) for a in attempts] == [("no_answer", "no_answer")]
+    # It rang out: the ring timeout withdrew it, not the stop.
+    rang = (attempts[0].ended_at - attempts[0].started_at).total_seconds()
+    assert rang >= ring_timeout_s

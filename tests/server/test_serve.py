@@ -2,6 +2,8 @@
 supervisor, and a start that fails naming the address or host that stopped it."""
 
 import asyncio
+import os
+import signal
 import socket
 import uuid
 from urllib.parse import urlencode
@@ -214,3 +216,91 @@ def test_serve_check_refuses_an_in_memory_store(tmp_path) -> None:
         f"error: {path}: database_url: an in-memory SQLite store keeps nothing once the "
         "command ends; name a file, e.g. sqlite:///fairdial.db"
     )
+
+
+def test_serve_answers_an_inbound_audiosocket_call_without_disclosing_anything(
+    twilio_env, tmp_path
+) -> None:
+    from fairdial.server.engines import INBOUND_LINES, build_server
+    from fairdial.voice.engines import FakeSpeechToText, FakeTextToSpeech
+
+    async def scenario() -> None:
+        tts = FakeTextToSpeech(seconds_per_char=0.002)
+        said: list[str] = []
+        synthesize = tts.synthesize
+
+        def spy(text: str, language: str):  # type: ignore[no-untyped-def]
+            said.append(text)
+            return synthesize(text, language)
+
+        tts.synthesize = spy  # type: ignore[method-assign]
+        server = build_server(
+            config(home=str(tmp_path), amd={"enabled": False}), stt=FakeSpeechToText(), tts=tts
+        )
+        await server.start()
+        host, port = server.audiosocket_address
+        reader, writer = await asyncio.open_connection(host, port)
+        writer.write(encode_message(KIND_UUID, uuid.uuid4().bytes))
+
+        async def caller_audio() -> None:
+            while not writer.is_closing():
+                writer.write(encode_message(KIND_AUDIO, b"\x00\x00" * 160))
+                await writer.drain()
+                await asyncio.sleep(0.02)
+
+        talking = asyncio.create_task(caller_audio())
+        kinds = await kinds_until_closed(reader)
+        talking.cancel()
+        writer.close()
+        while server.supervisor.active:
+            await asyncio.sleep(0.01)
+        await server.stop()
+
+        assert " ".join(said) == INBOUND_LINES["en-US"]
+        assert kinds.count(KIND_AUDIO) > 0  # the caller heard the bot before it hung up
+        assert kinds[-1] == KIND_HANGUP
+        assert server.supervisor.completed == 1
+
+    asyncio.run(asyncio.wait_for(scenario(), 30))
+
+
+def test_a_signal_reaches_whoever_runs_the_server_once_and_leaves_the_web_app_up(
+    twilio_env,
+) -> None:
+    async def scenario() -> None:
+        heard: list[int] = []
+        loop = asyncio.get_running_loop()
+        loop.add_signal_handler(signal.SIGINT, heard.append, signal.SIGINT)
+        server = Server(config())
+        try:
+            await server.start()
+            os.kill(os.getpid(), signal.SIGINT)
+            while not heard:
+                await asyncio.sleep(0.01)
+            # Told to no one else: the web app was not asked to exit, so Twilio's webhooks
+            # still have somewhere to go.
+            assert server._http is not None and not server._http.should_exit
+            async with httpx.AsyncClient(base_url=server.http_url) as client:
+                health = await client.get("/health")
+            await server.stop()
+            await asyncio.sleep(0)  # a signal raised again as the web app ended arrives here
+        finally:
+            loop.remove_signal_handler(signal.SIGINT)
+
+        assert heard == [signal.SIGINT]
+        assert health.status_code == 200
+
+    asyncio.run(asyncio.wait_for(scenario(), 30))
+
+
+@pytest.mark.parametrize(("language", "pack"), [("en-US", "US"), ("zh-TW", "TW"), ("zh-CN", "CN")])
+def test_what_an_inbound_caller_hears_passes_the_gate_as_said_to_a_stranger(language, pack):
+    from fairdial.policy.guard import GuardContext, guard
+    from fairdial.policy.packs import load_pack
+    from fairdial.server.engines import INBOUND_LINES
+
+    # Nobody is identified on an inbound call: the line must be fit for any listener.
+    stranger = GuardContext("third_party", disclosed=False, ai_disclosed=False, verified=False)
+    decision = guard(INBOUND_LINES[language], language, load_pack(pack), stranger)
+
+    assert decision.allowed, decision.reasons

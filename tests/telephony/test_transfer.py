@@ -288,3 +288,18 @@ def test_no_agent_free_books_a_callback_escalation(tmp_path) -> None:
         assert (row.status, row.reason, row.summary) == ("open", "request_human", "要求真人")
         assert row.due_at == NOW + timedelta(hours=2)
     store.close()
+
+
+def test_agent_languages_match_by_tag_ignoring_case() -> None:
+    pool = AgentPool(
+        (
+            Agent("taipei", "+886200000001", ("ZH-tw",)),
+            Agent("any-chinese", "+886200000002", ("zh",)),
+            Agent("us", "+15005550010", ("en-us",)),
+        )
+    )
+    assert pool.pick(NOW, "zh-TW").name == "taipei"
+    assert pool.pick(NOW, "zh-CN").name == "any-chinese"  # zh-TW covers only zh-TW
+    assert pool.pick(NOW, "en-US").name == "us"
+    assert pool.pick(NOW, "en") is None  # en-US does not cover every English
+    assert Agent("zhuang", "+15005550012", ("zh",)).free_at(NOW, "zha") is False

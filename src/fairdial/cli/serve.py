@@ -75,8 +75,10 @@ async def _serve(config: ServeConfig, store: Store) -> None:
     try:
         await server.start()
     except OSError as error:
-        # A port taken between the check above and the bind, or the SIP transport's own.
+        # A port taken between the check above and the bind.
         raise fail(f"cannot start serving: {error}") from None
+    except _sip_errors() as error:
+        raise fail(f"cannot start serving: {_sip_key(error)}: {error}") from None
     listening = [f"serving on {server.http_url}"]
     if server.audiosocket_address is not None:
         listening.append(f"audiosocket on {server.audiosocket_address}")
@@ -90,6 +92,25 @@ async def _serve(config: ServeConfig, store: Store) -> None:
             loop.add_signal_handler(signum, stop.set)
     await stop.wait()
     await server.stop()
+
+
+def _sip_errors() -> tuple[type[Exception], ...]:
+    """What the SIP user agent raises when it cannot start; nothing without the sip extra."""
+    try:
+        from fairdial.telephony.sip import SipError
+    except ImportError:
+        return ()
+    return (SipError,)
+
+
+def _sip_key(error: Exception) -> str:
+    """The `sip` key a failed start points at: the registrar, a taken port, or the section."""
+    text = str(error)
+    if "registrar" in text or "registration" in text:
+        return "sip.registrar"
+    if "already in use" in text:
+        return "sip.port"
+    return "sip"
 
 
 def _check_listeners_free(config: ServeConfig) -> None:

@@ -9,9 +9,10 @@ and every call, whoever runs it, is held to `limits.max_call_seconds` by the sup
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
 import socket
-from collections.abc import Awaitable, Callable, Coroutine
+from collections.abc import Awaitable, Callable, Coroutine, Generator
 from dataclasses import replace
 from typing import TYPE_CHECKING, Any
 
@@ -37,6 +38,19 @@ logger = logging.getLogger("fairdial.server")
 # A coroutine function may open the session, e.g. after screening the answer for a machine.
 SessionFactory = Callable[[AnsweredCall], CallSession | Awaitable[CallSession]]
 InboundHandler = Callable[[AnsweredCall], Coroutine[Any, Any, None]]
+
+
+class _WebApp(uvicorn.Server):
+    """Uvicorn serving the web app and leaving SIGINT and SIGTERM to whoever runs the server.
+
+    Uvicorn's own handlers would stop the web app at the first Ctrl-C, with Twilio calls still
+    up, then raise the signal again as it ends: one stop would read as two, and a run that
+    lets calls in progress finish would hang them up.
+    """
+
+    @contextlib.contextmanager
+    def capture_signals(self) -> Generator[None, None, None]:
+        yield
 
 
 class Server:
@@ -110,7 +124,7 @@ class Server:
         self.http_url = f"http://{host}:{port}"
 
         config = uvicorn.Config(self.app(), log_level="warning", lifespan="off", access_log=False)
-        self._http = http = uvicorn.Server(config)
+        self._http = http = _WebApp(config)
         self._http_task = task = asyncio.create_task(http.serve(sockets=[sock]), name="http")
         while not http.started:
             if task.done():

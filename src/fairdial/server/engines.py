@@ -4,6 +4,13 @@ Every answered carrier call is screened for an answering machine (the `amd` sect
 its voice session starts, so the dialler's record says whether a person or a machine answered
 and the bot leaves only a message on a machine. A person's call can be handed to one of the
 `transfer` section's agents when its conversation escalates; without agents it cannot.
+
+An inbound call (AudioSocket or SIP) is answered by a voice session that says who it is and
+that it cannot discuss any account on this line, then ends the call: the caller is not
+identified, so nothing about any debt may be said to them.
+
+Limitations: an inbound caller is not matched to an account by their number, and is not
+offered a transfer to an agent; docs/serve.md says so to operators.
 """
 
 from __future__ import annotations
@@ -13,7 +20,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 from fairdial.config import load_settings
-from fairdial.server.app import Server
+from fairdial.server.app import InboundHandler, Server
 from fairdial.server.config import ServeConfig, VoiceOptions
 from fairdial.store import Store, open_store
 from fairdial.store.crypto import load_or_create_key
@@ -67,8 +74,50 @@ def build_server(
         lambda: transfer_desk(config, server, store, tts),
         moved=lambda call_id: server.transferred.add(call_id),
     )
-    server = Server(config, session_factory=factory, archive=archive, store=store)
+    inbound = neutral_inbound(config, stt, tts)
+    server = Server(
+        config, session_factory=factory, on_inbound=inbound, archive=archive, store=store
+    )
     return server
+
+
+# Said to an inbound caller, who is not identified: it names no person, account or amount.
+# The keys are the scripts' languages (conversation/scripts).
+INBOUND_LINES = {
+    "en-US": (
+        "Hello, you've reached an automated AI assistant. This line only places calls and "
+        "cannot take them. To speak with a member of our team, please call our main number. "
+        "Goodbye."
+    ),
+    "zh-TW": (
+        "您好，這裡是AI自動語音助理。這支電話只用於撥出，無法接聽來電。"
+        "如需專人協助，請撥打我們的客服總機。再見。"
+    ),
+    "zh-CN": (
+        "您好，这里是AI自动语音助理。这条线路只用于拨出，无法接听来电。"
+        "如需人工协助，请拨打我们的客服总机。再见。"
+    ),
+}
+INBOUND_DEFAULT_LANGUAGE = "en-US"  # an AudioSocket call carries no language of its own
+
+
+def neutral_inbound(config: ServeConfig, stt: SpeechToText, tts: TextToSpeech) -> InboundHandler:
+    """The inbound handler: a voice session that discloses nothing and ends the call."""
+
+    async def answer(call: AnsweredCall) -> None:
+        language = call.language if call.language in INBOUND_LINES else INBOUND_DEFAULT_LANGUAGE
+        session = VoiceSession(
+            call.transport,
+            stt,
+            tts,
+            language=language,
+            vad=make_vad(config.voice.vad),
+            call_ref=call.call_id,
+        )
+        await session.say(BotUtterance(INBOUND_LINES[language], "inbound_neutral"))
+        await session.hangup()
+
+    return answer
 
 
 def transfer_desk(

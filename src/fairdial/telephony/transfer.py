@@ -67,12 +67,19 @@ class Agent:
     def free_at(self, now: datetime, language: str) -> bool:
         if not self.available:
             return False
-        if self.languages and not any(language.startswith(lang) for lang in self.languages):
+        if self.languages and not any(speaks(lang, language) for lang in self.languages):
             return False
         if self.hours is None:
             return True
         local = now.astimezone(ZoneInfo(self.timezone)).time()
         return self.hours[0] <= local < self.hours[1]
+
+
+def speaks(agent_language: str, call_language: str) -> bool:
+    """Whether an agent's language tag covers a call's, ignoring case: "zh" covers "zh-TW" and
+    "zh-CN", "zh-TW" only "zh-TW" (a tag covers itself and the tags it is a prefix of)."""
+    agent, call = agent_language.lower(), call_language.lower()
+    return call == agent or call.startswith(agent + "-")
 
 
 @dataclass(frozen=True)
