@@ -6,8 +6,9 @@ became (result, disposition, times, number dialled) and the inputs of the gate t
 later (the borrower's time zones), written in the same transaction as the attempt row.
 
 Limitations: events written before the outcome fields existed are checked only on what they
-carry (allowed, reasons, pack, campaign, planned time); conversations, turns, holds and promises
-are not compared with the trail.
+carry (allowed, reasons, pack, campaign, planned time); conversations and turns are not
+compared with the trail. Promises, plans, escalations and holds are compared in
+`fairdial.audit.commitments`.
 """
 
 from __future__ import annotations

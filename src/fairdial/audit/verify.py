@@ -11,6 +11,7 @@ from sqlalchemy.orm import Session
 
 from fairdial.audit.anchor import AnchorProblem
 from fairdial.audit.chain import ChainProblem, verify_chain
+from fairdial.audit.commitments import check_commitments
 from fairdial.audit.records import (
     RecordedDecision,
     RecordProblem,
@@ -215,6 +216,7 @@ def verify(session: Session) -> AuditReport:
     report.chain_problems = problems + _check_heads(session, last_seq)
     decisions = recorded_decisions(session)
     report.record_problems = check_records(session, decisions)
+    report.record_problems += check_commitments(session, decisions)
     report.record_problems += _missing_holds(session, chained_holds(session))
     report.attempts_checked, report.violations = recheck_attempts(session, decisions)
     return report

@@ -18,6 +18,8 @@ from typing import Any
 from sqlalchemy import insert, update
 
 from fairdial.audit import AuditLog
+from fairdial.audit.commitments import PAYLOAD_KEY as COMMITMENTS
+from fairdial.audit.commitments import produced_by
 from fairdial.audit.records import stamp
 from fairdial.campaign.history import attempt_event, hold_event, misdirected_event
 from fairdial.campaign.targets import Target
@@ -108,8 +110,10 @@ class Recorder:
             audit = AuditLog(session)
             attempt_ids = self._insert_attempts(session, batch)
             self._insert_results(session, batch, attempt_ids)
+            # Read back from the rows just written, so the trail holds what the store holds.
+            produced = produced_by(session, attempt_ids)
             for record, attempt_id in zip(batch, attempt_ids, strict=True):
-                self._audit(audit, record, attempt_id)
+                self._audit(audit, record, attempt_id, produced.get(attempt_id, {}))
             audit.flush()
             session.execute(
                 update(Campaign)
@@ -284,7 +288,13 @@ class Recorder:
                 .values(status="misdirected")
             )
 
-    def _audit(self, audit: AuditLog, record: AttemptRecord, attempt_id: int) -> None:
+    def _audit(
+        self,
+        audit: AuditLog,
+        record: AttemptRecord,
+        attempt_id: int,
+        commitments: dict[str, Any],
+    ) -> None:
         decision, target = record.decision, record.target
         point = target.history.contact_points.get(target.contact_point_key)
         audit.append(
@@ -309,6 +319,9 @@ class Recorder:
                 # must judge this call by what was known when it was placed.
                 "timezones": list(point.timezones) if point is not None else [],
                 "borrower_timezones": list(target.history.borrower_timezones),
+                # The promises, plans, escalations and holds the attempt produced, so verify
+                # finds one edited, deleted or added later (see fairdial.audit.commitments).
+                COMMITMENTS: commitments,
             },
             subject=record.target.account_ref,
             pack_id=decision.pack_id,

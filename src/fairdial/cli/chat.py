@@ -72,7 +72,7 @@ def chat_command(
         if account.dpd <= 0 or account.balance_minor <= 0:
             # A collection call about a debt that is not overdue, or not owed, must not happen.
             raise fail(f"account {account_ref} is not overdue with a balance owed; nothing to call")
-        spoken = language or account.borrower.language
+        spoken = _script_language(language) if language else account.borrower.language
         try:
             load_script(spoken)
         except ScriptError as exc:
@@ -105,6 +105,17 @@ def chat_command(
     live = ConsoleSession(_prompt, _show, answered_by)
     outcome = asyncio.run(converse(live, facts))
     _print_outcome(outcome)
+
+
+def _script_language(tag: str) -> str:
+    """The tag as its script spells it: language tags ignore case (RFC 5646 section 2.1.1)."""
+    from fairdial.portfolio.fields import script_languages
+
+    languages = script_languages()
+    if tag.strip().lower() not in languages:
+        known = ", ".join(languages.values())
+        raise fail(f"--lang: no conversation script for language {tag!r}; known: {known}")
+    return languages[tag.strip().lower()]
 
 
 def _bounds(product: str, settlement_floor: float | None) -> OfferBounds:

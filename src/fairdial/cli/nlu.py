@@ -35,8 +35,11 @@ def understand_command(
     """Print the intent, confidence and entities of one borrower turn as JSON."""
     from fairdial.conversation.understanding import default_currency, public, understand
 
-    if lang not in LANGS:
-        raise fail(f"--lang must be one of {', '.join(LANGS)}")
+    # Language tags ignore case (RFC 5646 section 2.1.1); the models know the canonical spelling.
+    canonical = {known.lower(): known for known in LANGS}
+    if lang.strip().lower() not in canonical:
+        raise fail(f"--lang must be one of {', '.join(LANGS)}, not {lang!r}")
+    lang = canonical[lang.strip().lower()]
     try:
         day = date.fromisoformat(today) if today else date.today()
     except ValueError:

@@ -11,7 +11,8 @@ import codecs
 import csv
 import hashlib
 import io
-from collections.abc import Iterator
+import itertools
+from collections.abc import Generator, Iterator
 from dataclasses import dataclass
 from datetime import date, datetime
 from pathlib import Path
@@ -75,7 +76,8 @@ def _csv(name: str, raw: bytes, digest: str, encoding: str) -> Table:
     text = _decode(name, raw, encoding)
     if not text.strip():
         raise PortfolioReadError(f"file is empty: {name}")
-    reader = csv.reader(io.StringIO(text, newline=""), delimiter=_delimiter(text))
+    delimiter = _delimiter(text)
+    reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter)
     try:
         header = next(reader)
     except csv.Error as exc:
@@ -83,7 +85,10 @@ def _csv(name: str, raw: bytes, digest: str, encoding: str) -> Table:
     columns = _header(name, header)
     problems: list[tuple[int, str]] = []
     total = max(text.count("\n") - 1, 0) + (0 if text.endswith("\n") else 1)
-    return Table(name, digest, columns, _csv_rows(reader, columns, problems), total, problems)
+    # The same physical lines the reader counts, so a row can be read again from any of them.
+    lines = io.StringIO(text, newline="").readlines()
+    rows = _csv_rows(lines, reader.line_num, delimiter, columns, problems)
+    return Table(name, digest, columns, rows, total, problems)
 
 
 def _delimiter(text: str) -> str:
@@ -108,25 +113,69 @@ def _header(name: str, header: list[Any]) -> list[str]:
 
 
 def _csv_rows(
-    reader: Any, columns: list[str], problems: list[tuple[int, str]]
+    lines: list[str],
+    skip: int,
+    delimiter: str,
+    columns: list[str],
+    problems: list[tuple[int, str]],
 ) -> Iterator[tuple[int, dict[str, str]]]:
-    start = reader.line_num + 1
+    """The data rows after the first `skip` lines, each with the line it starts on."""
+    while True:
+        unclosed = yield from _rows_from(lines, skip, delimiter, columns, problems)
+        if unclosed is None:
+            return
+        # The lines a stray quote swallowed are rows of their own: read on after its line.
+        skip = unclosed
+
+
+def _rows_from(
+    lines: list[str],
+    skip: int,
+    delimiter: str,
+    columns: list[str],
+    problems: list[tuple[int, str]],
+) -> Generator[tuple[int, dict[str, str]], None, int | None]:
+    """Rows until the end, or until a quote that is never closed; then the line it opened on."""
+    reader = csv.reader(itertools.islice(lines, skip, None), delimiter=delimiter)
+    start = skip + 1
     while True:
         try:
             values = next(reader)
         except StopIteration:
-            return
+            return None
         except csv.Error as exc:
             problems.append((start, f"row is not valid CSV: {exc}"))
-            start = reader.line_num + 1
+            start = skip + reader.line_num + 1
             continue
-        line, start = start, reader.line_num + 1
+        line, start = start, skip + reader.line_num + 1
+        if start - line > 1 and _unclosed(lines[line - 1 : start - 1], delimiter, values, columns):
+            problems.append(
+                (
+                    line,
+                    f"a quote opened on line {line} is never closed (it runs to line {start - 1})",
+                )
+            )
+            return line
         if not values or all(not v.strip() for v in values):
             continue
         if len(values) != len(columns):
             problems.append((line, f"row has {len(values)} fields, the header has {len(columns)}"))
             continue
         yield line, dict(zip(columns, values, strict=True))
+
+
+def _unclosed(raw: list[str], delimiter: str, values: list[str], columns: list[str]) -> bool:
+    """Whether a row read over several lines is a stray quote rather than a multi-line cell.
+
+    A quoted cell may hold line breaks (a free-text column of an export), but then its quotes
+    pair up and the row has the header's fields. An odd count of quotes means the reader met the
+    end of the file inside quotes; a line inside the cell that reads as a whole row of its own
+    means a second stray quote closed the first.
+    """
+    if "".join(raw).count('"') % 2 == 1 or len(values) != len(columns):
+        return True
+    inner = [text for text in raw[1:-1] if '"' not in text]
+    return any(len(row) == len(columns) for row in csv.reader(inner, delimiter=delimiter))
 
 
 def cell_text(value: Any) -> str:
