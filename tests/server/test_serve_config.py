@@ -114,7 +114,7 @@ def agent(**options):  # type: ignore[no-untyped-def]
         (sip(codecs=[]), "sip.codecs: list at least one"),
         (sip(codecs="PCMU"), "sip.codecs: must be a list"),
         (sip(codecs=["PCMA", "PCMA"]), "sip.codecs: each codec may be listed once"),
-        (sip(transport="tls"), "sip.transport: 'tls' is not one of udp"),
+        (sip(transport="sctp"), "sip.transport: 'sctp' is not one of tcp, tls, udp"),
         (sip(max_calls=0), "sip.max_calls: must be a whole number from 1 to 4"),
         (sip(max_calls=10), "sip.max_calls: must be a whole number from 1 to 4"),
         (sip(ring_timeout_s=0), "sip.ring_timeout_s: must be a number > 0"),
@@ -142,6 +142,12 @@ def agent(**options):  # type: ignore[no-untyped-def]
         (agent(target="5550100"), "transfer.agents[0].target: must be an E.164 number"),
         (agent(phone="+15005550010"), "transfer.agents[0].phone: unknown option"),
         (agent(languages="en"), "transfer.agents[0].languages: must be a list"),
+        (
+            agent(languages=["en", "xx-YY"]),
+            "transfer.agents[0].languages: 'xx-YY' is not a language the bot speaks "
+            r"\(en, en-US, zh, zh-CN, zh-TW\)",
+        ),
+        (agent(languages=["zh-HK"]), "transfer.agents[0].languages: 'zh-HK' is not a language"),
         (agent(available="no"), "transfer.agents[0].available: must be true or false"),
         (agent(hours="9-18"), 'transfer.agents[0].hours: must be like "09:00-18:00"'),
         (agent(hours="25:00-26:00"), "transfer.agents[0].hours: '25:00-26:00' is not a time"),
@@ -164,6 +170,7 @@ def test_bad_configurations_name_the_bad_key(raw, message) -> None:  # type: ign
         {**AS, "http": {"port": 9092, "host": "127.0.0.1"}, "audiosocket": {"host": "127.0.0.2"}},
         agent(hours="08:00-20:00", timezone="Asia/Taipei", languages=["zh-TW"], available=False),
         agent(target="sip:desk-1@pbx.example.org"),
+        agent(languages=["ZH-TW", "en-us", "zh", "en"]),  # tags are matched ignoring case
         sip(
             registrar="sip:pbx.example.org",
             password_env="FAIRDIAL_SIP_PASSWORD",

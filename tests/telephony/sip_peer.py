@@ -4,7 +4,8 @@ INVITE with a given final code or let it ring until cancelled.
 baresip is configured in a temp dir: one account that auto-answers (or rings forever), plays a
 tone WAV, a given WAV or echoes what it hears, and takes console commands (DTMF keys, /hangup,
 /ausrc to play another WAV) over UDP. With `record`, it writes what it hears to
-tmp/heard/dump-*-dec.wav.
+tmp/heard/dump-*-dec.wav. It listens for SIP on UDP and TCP at `sip_port`, and with a
+certificate on TLS at `sip_port + 1`; `make_pki` makes a CA and certificates for that.
 """
 
 from __future__ import annotations
@@ -20,9 +21,16 @@ import time
 import wave
 from collections.abc import Iterator
 from contextlib import contextmanager
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+from ipaddress import IPv4Address
 from pathlib import Path
 
 import pytest
+from cryptography import x509
+from cryptography.hazmat.primitives import hashes, serialization
+from cryptography.hazmat.primitives.asymmetric import ec
+from cryptography.x509.oid import NameOID
 
 BARESIP_MODULES = Path("/usr/lib/baresip/modules")
 REQUIRE_SERVICES = os.environ.get("FAIRDIAL_REQUIRE_SERVICES") == "1"
@@ -57,19 +65,90 @@ def write_tone(path: Path, seconds: float = 10.0, hz: float = 440.0) -> None:
         out.writeframes(b"".join(struct.pack("<h", s) for s in samples))
 
 
+@dataclass(frozen=True)
+class Pki:
+    """A CA made for one test, and certificates it signed: PEM files in the test's tmp dir."""
+
+    ca: Path
+    cert: Path  # for 127.0.0.1
+    key: Path
+    combined: Path  # cert then key, as baresip reads its own certificate
+    wrong_name: Path  # the same, signed by the CA, but for another host than 127.0.0.1
+
+
+def make_pki(tmp: Path) -> Pki:
+    """A throwaway CA and two certificates it signed, one for 127.0.0.1 and one for a name that
+    is not loopback's; the keys are unencrypted, as they live only as long as the test."""
+    now = datetime.now(UTC)
+    ca_key = ec.generate_private_key(ec.SECP256R1())
+    ca_name = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, "fairdial test CA")])
+    ca = (
+        x509.CertificateBuilder()
+        .subject_name(ca_name)
+        .issuer_name(ca_name)
+        .public_key(ca_key.public_key())
+        .serial_number(x509.random_serial_number())
+        .not_valid_before(now - timedelta(hours=1))
+        .not_valid_after(now + timedelta(days=1))
+        .add_extension(x509.BasicConstraints(ca=True, path_length=None), critical=True)
+        .sign(ca_key, hashes.SHA256())
+    )
+    (tmp / "ca.pem").write_bytes(ca.public_bytes(serialization.Encoding.PEM))
+
+    def issue(stem: str, name: x509.GeneralName) -> tuple[Path, Path]:
+        key = ec.generate_private_key(ec.SECP256R1())
+        cert = (
+            x509.CertificateBuilder()
+            .subject_name(x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, str(name.value))]))
+            .issuer_name(ca_name)
+            .public_key(key.public_key())
+            .serial_number(x509.random_serial_number())
+            .not_valid_before(now - timedelta(hours=1))
+            .not_valid_after(now + timedelta(days=1))
+            .add_extension(x509.SubjectAlternativeName([name]), critical=False)
+            .sign(ca_key, hashes.SHA256())
+        )
+        cert_path, key_path = tmp / f"{stem}.crt", tmp / f"{stem}.key"
+        cert_path.write_bytes(cert.public_bytes(serialization.Encoding.PEM))
+        key_path.write_bytes(
+            key.private_bytes(
+                serialization.Encoding.PEM,
+                serialization.PrivateFormat.TraditionalOpenSSL,
+                serialization.NoEncryption(),
+            )
+        )
+        return cert_path, key_path
+
+    cert, key = issue("loopback", x509.IPAddress(IPv4Address("127.0.0.1")))
+    wrong_cert, wrong_key = issue("elsewhere", x509.DNSName("elsewhere.example"))
+    combined, wrong_name = tmp / "loopback.pem", tmp / "elsewhere.pem"
+    combined.write_bytes(cert.read_bytes() + key.read_bytes())
+    wrong_name.write_bytes(wrong_cert.read_bytes() + wrong_key.read_bytes())
+    return Pki(tmp / "ca.pem", cert, key, combined, wrong_name)
+
+
 class Baresip:
     """A running baresip with one account `user`; `command` types keys into its console."""
 
     def __init__(
-        self, process: subprocess.Popen[bytes], sip_port: int, console_port: int, log: Path
+        self,
+        process: subprocess.Popen[bytes],
+        sip_port: int,
+        console_port: int,
+        log: Path,
+        *,
+        tls: bool = False,
     ):
         self.process = process
         self.sip_port = sip_port
         self.console_port = console_port
         self.log = log
+        self.tls = tls
 
     def uri(self, user: str) -> str:
-        return f"sip:{user}@127.0.0.1:{self.sip_port}"
+        """The account's URI without a transport parameter; over TLS, at the TLS port."""
+        port = self.sip_port + 1 if self.tls else self.sip_port
+        return f"sip:{user}@127.0.0.1:{port}"
 
     def command(self, keys: str) -> None:
         with socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as sock:
@@ -105,23 +184,30 @@ def baresip(
     audio: str = "tone",
     wav: Path | None = None,
     record: bool = False,
+    pki: Pki | None = None,
+    srtp: bool = False,
 ) -> Iterator[Baresip]:
     """Start baresip in `tmp` with one account; `audio` is 'tone' (plays a 440 Hz WAV), 'echo',
-    or 'file' (plays `wav`, 8 kHz 16-bit mono). `record` keeps what it hears under tmp/heard."""
+    or 'file' (plays `wav`, 8 kHz 16-bit mono). `record` keeps what it hears under tmp/heard.
+    With `pki` it also listens on TLS, with the CA's certificate for 127.0.0.1; with `srtp` it
+    takes only calls whose audio is SRTP (RTP/SAVP)."""
     binary = require_baresip()
     tone = tmp / "tone.wav"
     write_tone(tone)
-    sip_port, console_port = free_port(), free_port()
+    sip_port, console_port = _free_port_pair(), free_port()
     source = {"tone": f"aufile,{tone}", "echo": "aubridge,echo", "file": f"aufile,{wav}"}[audio]
     player = "aubridge,echo" if audio == "echo" else "aubridge,sink"
     # sndfile dumps each call's decoded inbound audio (and its own outbound) as WAVs.
     recording = ["module sndfile.so", f"snd_path {tmp / 'heard'}"] if record else []
     if record:
         (tmp / "heard").mkdir(exist_ok=True)
+    tls = [f"sip_certificate {pki.combined}", f"sip_cafile {pki.ca}"] if pki else []
+    srtp_module = ["module srtp.so"] if srtp else []
     (tmp / "config").write_text(
         "\n".join(
             [
                 f"sip_listen 127.0.0.1:{sip_port}",
+                *tls,
                 "net_interface 127.0.0.1",
                 f"audio_source {source}",
                 f"audio_player {player}",
@@ -135,6 +221,7 @@ def baresip(
                 "module aubridge.so",
                 "module cons.so",
                 *recording,
+                *srtp_module,
                 f"cons_listen 127.0.0.1:{console_port}",
                 "module_app account.so",
                 "module_app menu.so",
@@ -143,14 +230,16 @@ def baresip(
         )
     )
     (tmp / "accounts").write_text(
-        f"<sip:{user}@127.0.0.1>;regint=0;answermode={answer};audio_codecs=PCMU,PCMA\n"
+        f"<sip:{user}@127.0.0.1>;regint=0;answermode={answer};audio_codecs=PCMU,PCMA"
+        + (";mediaenc=srtp-mand" if srtp else "")
+        + "\n"
     )
     log = tmp / "baresip.log"
     with log.open("wb") as out:
         process = subprocess.Popen(
             [binary, "-f", str(tmp)], stdin=subprocess.DEVNULL, stdout=out, stderr=subprocess.STDOUT
         )
-    peer = Baresip(process, sip_port, console_port, log)
+    peer = Baresip(process, sip_port, console_port, log, tls=pki is not None)
     try:
         if not peer.wait_log("baresip is ready"):
             raise RuntimeError(f"baresip did not start: {log.read_text(errors='replace')}")
@@ -162,6 +251,20 @@ def baresip(
         except subprocess.TimeoutExpired:
             process.kill()
             process.wait()
+
+
+def _free_port_pair() -> int:
+    """A port free for UDP and TCP, with the TCP port above it free too (baresip's TLS)."""
+    for _ in range(50):
+        port = free_port()
+        try:
+            with socket.socket() as tcp, socket.socket() as tls:
+                tcp.bind(("127.0.0.1", port))
+                tls.bind(("127.0.0.1", port + 1))
+        except OSError:
+            continue
+        return port
+    raise RuntimeError("no free port pair on loopback")
 
 
 class StatusResponder:

@@ -10,6 +10,7 @@ from __future__ import annotations
 import ipaddress
 import re
 from datetime import time
+from pathlib import Path
 from typing import TYPE_CHECKING, Any
 from urllib.parse import urlsplit
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
@@ -33,6 +34,14 @@ ENV_NAME = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
 HOURS = re.compile(r"(\d{2}:\d{2})-(\d{2}:\d{2})")
 # One label of a host name (RFC 1123 §2.1): letters, digits and inner hyphens, at most 63.
 HOST_LABEL = re.compile(r"[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?")
+# SYSTEM_CA_FILES of fairdial.telephony.sip.config, written out: importing it needs PJSUA2.
+SYSTEM_CA_FILES = (
+    "/etc/ssl/certs/ca-certificates.crt",
+    "/etc/pki/tls/certs/ca-bundle.crt",
+    "/etc/ssl/cert.pem",
+)
+TLS_FILE_KEYS = ("tls_ca_file", "tls_cert_file", "tls_key_file")
+URI_TRANSPORT = re.compile(r";transport=([A-Za-z0-9-]+)", re.IGNORECASE)
 
 
 def check_values(config: ServeConfig) -> None:
@@ -159,6 +168,7 @@ def _loopback(host: str) -> bool:
 
 
 def _check_sip(sip: SipOptions) -> None:
+    _check_sip_transport(sip)
     _check_sip_account(sip)
     _check_sip_address(sip)
     _check_sip_ports(sip)
@@ -178,27 +188,76 @@ def _check_sip_account(sip: SipOptions) -> None:
     for dotted, value in (("sip.user", sip.user), ("sip.domain", sip.domain)):
         if re.search(r"[\s@;<>]", value) or value.startswith(("sip:", "sips:")):
             raise ServeConfigError(f"{dotted}: must be a bare name, without sip:, @ or spaces")
+    schemes = ("sip:", "sips:") if sip.transport == "tls" else ("sip:",)
+    scheme_names = " or ".join(schemes)
     for dotted, uri in (
         ("sip.registrar", sip.registrar),
         ("sip.outbound_proxy", sip.outbound_proxy),
     ):
-        if uri is not None and not uri.startswith("sip:"):
-            raise ServeConfigError(f"{dotted}: must be a sip: URI (sips: needs TLS, not served)")
+        if uri is not None and not uri.startswith(schemes):
+            raise ServeConfigError(
+                f"{dotted}: must be a {scheme_names} URI (sips: needs sip.transport tls)"
+            )
     if sip.registrar is not None and sip.password_env is None:
         raise ServeConfigError("sip.password_env: required when sip.registrar is set")
     if sip.auth_user is not None and sip.password_env is None:
         raise ServeConfigError("sip.password_env: required when sip.auth_user is set")
 
-    if not sip.target_uri.startswith("sip:") or "{number}" not in sip.target_uri:
+    if not sip.target_uri.startswith(schemes) or "{number}" not in sip.target_uri:
         raise ServeConfigError(
-            "sip.target_uri: must be a sip: URI with {number} in it, e.g. sip:{number}@{domain}"
+            f"sip.target_uri: must be a {scheme_names} URI with {{number}} in it, e.g."
+            " sip:{number}@{domain}"
         )
+    for dotted, uri in (
+        ("sip.registrar", sip.registrar),
+        ("sip.outbound_proxy", sip.outbound_proxy),
+        ("sip.target_uri", sip.target_uri),
+    ):
+        # Only the one transport is open: a URI naming another could never be reached.
+        named = URI_TRANSPORT.search((uri or "").rpartition("@")[2])
+        if named is not None and named.group(1).lower() != sip.transport:
+            raise ServeConfigError(
+                f"{dotted}: its ;transport={named.group(1)} is not sip.transport {sip.transport}"
+            )
     try:
         sip.target_uri.format(number="+15550100", domain=sip.domain)
     except (KeyError, IndexError, ValueError):
         raise ServeConfigError(
             "sip.target_uri: may use only the fields {number} and {domain}"
         ) from None
+
+
+def _check_sip_transport(sip: SipOptions) -> None:
+    """TLS settings only with TLS, and SRTP only over it: SDES (RFC 4568) puts the SRTP keys in
+    the SDP, which anyone on the path reads when the signalling is not encrypted."""
+    if sip.transport != "tls":
+        for key in TLS_FILE_KEYS:
+            if getattr(sip, key) is not None:
+                raise ServeConfigError(f"sip.{key}: used only with sip.transport tls")
+        if sip.srtp != "disabled":
+            raise ServeConfigError(
+                f"sip.srtp: needs sip.transport tls; over {sip.transport} the SRTP keys in the"
+                " SDP would travel in clear"
+            )
+        return
+
+    for key in TLS_FILE_KEYS:
+        path = getattr(sip, key)
+        if path is not None and not Path(path).is_file():
+            raise ServeConfigError(f"sip.{key}: no such file: {path}")
+    if sip.tls_cert_file is not None and sip.tls_key_file is None:
+        raise ServeConfigError("sip.tls_key_file: required with sip.tls_cert_file")
+    if sip.tls_key_file is not None and sip.tls_cert_file is None:
+        raise ServeConfigError("sip.tls_cert_file: required with sip.tls_key_file")
+    if sip.tls_verify_server and sip.tls_ca_file is None and not _system_ca_file():
+        raise ServeConfigError(
+            "sip.tls_ca_file: required to verify TLS peers (sip.tls_verify_server), as no"
+            f" system CA bundle was found (looked for {', '.join(SYSTEM_CA_FILES)})"
+        )
+
+
+def _system_ca_file() -> bool:
+    return any(Path(path).is_file() for path in SYSTEM_CA_FILES)
 
 
 def _check_sip_address(sip: SipOptions) -> None:
@@ -247,6 +306,19 @@ def _check_jurisdiction(jurisdiction: str) -> None:
     )
 
 
+def agent_languages() -> dict[str, str]:
+    """The tags an agent may list, keyed by lower case: each script's language (zh-TW) and its
+    primary language (zh), which covers every script of that language."""
+    from fairdial.portfolio.fields import script_languages
+
+    tags: dict[str, str] = {}
+    for tag in script_languages().values():
+        primary = tag.split("-")[0]
+        tags.setdefault(primary.lower(), primary)
+        tags[tag.lower()] = tag
+    return dict(sorted(tags.items()))
+
+
 def _check_agent(dotted: str, agent: Any) -> None:
     """One transfer target. Its number is never repeated in an error: it may be a person's."""
     if not isinstance(agent, dict):
@@ -265,6 +337,13 @@ def _check_agent(dotted: str, agent: Any) -> None:
     languages = agent.get("languages", [])
     if not isinstance(languages, list) or not all(isinstance(x, str) and x for x in languages):
         raise ServeConfigError(f"{dotted}.languages: must be a list of language codes")
+    known = agent_languages()
+    for language in languages:
+        if language.lower() not in known:
+            raise ServeConfigError(
+                f"{dotted}.languages: {language!r} is not a language the bot speaks "
+                f"({', '.join(known.values())})"
+            )
     if not isinstance(agent.get("available", True), bool):
         raise ServeConfigError(f"{dotted}.available: must be true or false")
     if "hours" in agent:

@@ -84,6 +84,11 @@ class SipOptions:
     max_calls: int = 4
     ring_timeout_s: float = 30.0
     register_timeout_s: float = 5.0
+    tls_ca_file: str | None = None
+    tls_cert_file: str | None = None
+    tls_key_file: str | None = None
+    tls_verify_server: bool = True
+    srtp: str = "disabled"
 
 
 @dataclass(frozen=True)
@@ -177,7 +182,8 @@ CHOICES: dict[str, set[str | None]] = {
     "voice.stt": {"whisper"},
     "voice.tts": {"espeak", "piper"},
     "twilio.machine_detection": {None, "Enable", "DetectMessageEnd"},
-    "sip.transport": {"udp"},  # the adapter opens a UDP transport only
+    "sip.transport": {"udp", "tcp", "tls"},
+    "sip.srtp": {"disabled", "optional", "mandatory"},
 }
 # Whole-number options: the lowest and highest value that can work (None: no upper limit).
 BOUNDS: dict[str, tuple[int, int | None]] = {

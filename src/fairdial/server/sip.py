@@ -39,6 +39,12 @@ def sip_config(options: SipOptions, password: str | None) -> SipConfig:
         max_calls=options.max_calls,
         ring_timeout_s=options.ring_timeout_s,
         register_timeout_s=options.register_timeout_s,
+        transport=options.transport,
+        tls_ca_file=options.tls_ca_file,
+        tls_cert_file=options.tls_cert_file,
+        tls_key_file=options.tls_key_file,
+        tls_verify_server=options.tls_verify_server,
+        srtp=options.srtp,
     )
 
 

@@ -42,6 +42,19 @@ IncomingCallHandler = Callable[[int], None]
 CallsHeldHandler = Callable[[int], None]
 POLL_MS = 10  # how long one libHandleEvents round may block before queued work runs
 CLOCK_RATE = 8000  # run the conference bridge at the line's rate: no resampling anywhere
+TRANSPORT_TYPES = {
+    "udp": pj.PJSIP_TRANSPORT_UDP,
+    "tcp": pj.PJSIP_TRANSPORT_TCP,
+    "tls": pj.PJSIP_TRANSPORT_TLS,
+}
+SRTP_USE = {
+    "disabled": pj.PJMEDIA_SRTP_DISABLED,
+    "optional": pj.PJMEDIA_SRTP_OPTIONAL,
+    "mandatory": pj.PJMEDIA_SRTP_MANDATORY,
+}
+# TLS 1.0 and 1.1 are deprecated (RFC 8996). The wheel's OpenSSL 1.0.2 stops at 1.2; 1.3 is
+# asked for too, for a build that has it.
+TLS_PROTOCOLS = pj.PJ_SSL_SOCK_PROTO_TLS1_2 | pj.PJ_SSL_SOCK_PROTO_TLS1_3
 
 
 class SipError(Exception):
@@ -134,7 +147,7 @@ class SipEndpoint:
         self._before_destroy: list[Callable[[], None]] = []
 
     async def start(self) -> None:
-        """Create the library, its UDP transport and the account; registers when configured."""
+        """Create the library, its SIP transport and the account; registers when configured."""
         started: concurrent.futures.Future[None] = concurrent.futures.Future()
         self._thread = threading.Thread(target=self._run, args=(started,), name="pjsua2")
         self._thread.start()
@@ -261,11 +274,9 @@ class SipEndpoint:
         config.logConfig.consoleLevel = self.config.pj_log_level
         endpoint.libInit(config)
 
-        transport = pj.TransportConfig()
-        transport.boundAddress = self.config.bind_host
-        transport.port = self.config.sip_port
-        transport.publicAddress = self.config.public_host or self.config.bind_host
-        transport_id = endpoint.transportCreate(pj.PJSIP_TRANSPORT_UDP, transport)
+        transport_id = endpoint.transportCreate(
+            TRANSPORT_TYPES[self.config.transport], self._transport_config()
+        )
         self.local_address = endpoint.transportGetInfo(transport_id).localName
 
         endpoint.libStart()
@@ -277,6 +288,25 @@ class SipEndpoint:
         account.create(self._account_config())
         self.account = account
         logger.info("sip endpoint started", extra={"sip_address": self.local_address})
+
+    def _transport_config(self) -> pj.TransportConfig:
+        transport = pj.TransportConfig()
+        transport.boundAddress = self.config.bind_host
+        transport.port = self.config.sip_port
+        transport.publicAddress = self.config.public_host or self.config.bind_host
+        if self.config.transport != "tls":
+            return transport
+
+        tls = transport.tlsConfig
+        tls.proto = TLS_PROTOCOLS
+        tls.verifyServer = self.config.tls_verify_server
+        ca_file = self.config.ca_file
+        if ca_file is not None:
+            tls.CaListFile = ca_file
+        if self.config.tls_cert_file is not None and self.config.tls_key_file is not None:
+            tls.certFile = self.config.tls_cert_file
+            tls.privKeyFile = self.config.tls_key_file
+        return transport
 
     def _check_call_table(self) -> None:
         """PJSUA quietly holds maxCalls down to PJSUA_MAX_CALLS, fixed when it was compiled."""
@@ -298,7 +328,7 @@ class SipEndpoint:
         config = pj.AccountConfig()
         config.idUri = self.config.id_uri
         if self.config.registrar is not None:
-            config.regConfig.registrarUri = self.config.registrar
+            config.regConfig.registrarUri = self.config.on_transport(self.config.registrar)
         else:
             config.regConfig.registrarUri = ""
         if self.config.password:
@@ -312,12 +342,17 @@ class SipEndpoint:
                 )
             )
         if self.config.outbound_proxy:
-            config.sipConfig.proxies.append(self.config.outbound_proxy)
+            config.sipConfig.proxies.append(self.config.on_transport(self.config.outbound_proxy))
 
         media = config.mediaConfig.transportConfig
         media.boundAddress = self.config.bind_host
         media.publicAddress = self.config.public_host or self.config.bind_host
         media.port = self.config.rtp_port
+        config.mediaConfig.srtpUse = SRTP_USE[self.config.srtp]
+        # 1: SRTP only over a secure hop (TLS), where the SDES keys in the SDP are not exposed.
+        config.mediaConfig.srtpSecureSignaling = 1
+        # SDES alone, the keying trunks offer; DTLS-SRTP would need ICE-era peers.
+        config.mediaConfig.srtpOpt.keyings.append(pj.PJMEDIA_SRTP_KEYING_SDES)
         return config
 
     def _destroy(self) -> None:
