@@ -150,6 +150,17 @@ class BridgePort(pj.AudioMediaPort):
         fmt.init(pj.PJMEDIA_FORMAT_PCM, SAMPLE_RATE, 1, FRAME_US, 16)
         self.createPort(f"fairdial-{audio.call_id[:16]}", fmt)
 
+    def destroy(self) -> None:
+        """Free the port's PJSUA2 half now, while this object is whole; call once, then drop it.
+
+        SWIG frees that half with the GIL released. Left to Python's own teardown, the clock
+        thread can call into this object meanwhile, at reference count zero, and Python frees
+        it a second time, corrupting the heap. Freed from here, such a call meets a live,
+        retired port.
+        """
+        self.retired = True
+        pj.AudioMediaPort.__swig_destroy__(self)
+
     def onFrameRequested(self, frame: Any) -> None:
         # While Python tears a port down its attributes go first; the bridge may still call.
         if getattr(self, "retired", True):

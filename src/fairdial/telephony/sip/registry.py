@@ -111,7 +111,8 @@ class CallRegistry:
             if port is not None:
                 self._retired.append((time.monotonic(), port))
         self._calls.clear()
-        self._retired.clear()
+        while self._retired:
+            self._retired.popleft()[1].destroy()
 
     def _account(self) -> pj.Account:
         account = self._endpoint.account
@@ -134,7 +135,7 @@ class CallRegistry:
         """Keep a silenced port a while before freeing it: see `SipCall.disconnect_audio`."""
         now = time.monotonic()
         while self._retired and now - self._retired[0][0] > PORT_GRACE_S:
-            self._retired.popleft()
+            self._retired.popleft()[1].destroy()
         self._retired.append((now, port))
 
 
