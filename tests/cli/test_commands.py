@@ -2,7 +2,6 @@
 
 import json
 
-import pytest
 from sqlalchemy import create_engine, text
 from typer.testing import CliRunner
 
@@ -11,14 +10,6 @@ from fairdial.portfolio.generate import generate_portfolio
 
 _register()
 runner = CliRunner()
-
-
-@pytest.fixture
-def home(tmp_path, monkeypatch):
-    monkeypatch.setenv("FAIRDIAL_HOME", str(tmp_path / "store"))
-    monkeypatch.delenv("FAIRDIAL_DATABASE_URL", raising=False)
-    monkeypatch.delenv("FAIRDIAL_KEY", raising=False)
-    return tmp_path / "store"
 
 
 def _invoke(*args: str):

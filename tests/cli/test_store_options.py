@@ -20,14 +20,6 @@ _register()
 runner = CliRunner()
 
 
-@pytest.fixture
-def home(tmp_path, monkeypatch):
-    monkeypatch.setenv("FAIRDIAL_HOME", str(tmp_path / "store"))
-    monkeypatch.delenv("FAIRDIAL_DATABASE_URL", raising=False)
-    monkeypatch.delenv("FAIRDIAL_KEY", raising=False)
-    return tmp_path / "store"
-
-
 def _error(*args: str) -> str:
     """The one line a refused command prints; it must exit 2 without a traceback."""
     result = runner.invoke(app, list(args))

@@ -3,7 +3,6 @@ and line numbers, never a name."""
 
 from pathlib import Path
 
-import pytest
 from typer.testing import CliRunner
 
 from fairdial.cli import _register, app
@@ -11,14 +10,6 @@ from fairdial.portfolio.generate import generate_portfolio
 
 _register()
 runner = CliRunner()
-
-
-@pytest.fixture
-def home(tmp_path, monkeypatch):
-    monkeypatch.setenv("FAIRDIAL_HOME", str(tmp_path / "store"))
-    monkeypatch.delenv("FAIRDIAL_DATABASE_URL", raising=False)
-    monkeypatch.delenv("FAIRDIAL_KEY", raising=False)
-    return tmp_path / "store"
 
 
 def _portfolio(tmp_path: Path, unverifiable: int) -> Path:
