@@ -41,10 +41,11 @@ from fairdial.portfolio import import_portfolio
 from fairdial.server import Server
 from fairdial.server.config import parse_config
 from fairdial.server.engines import build_server
-from fairdial.store.models import Account, CallAttempt, Campaign, Conversation, Escalation
+from fairdial.store.models import Campaign, Conversation, Escalation
 from fairdial.telephony.twilio.signature import compute_signature
 from fairdial.voice.audio.g711 import ulaw_encode
 from fairdial.voice.engines import FakeSpeechToText, FakeTextToSpeech
+from tests.campaign.stored import attempts_by_account
 from tests.telephony.fake_twilio_rest import (
     ACCOUNT_SID,
     AUTH_TOKEN,
@@ -267,19 +268,6 @@ async def twilio_on_loopback(
         finally:
             taking.cancel()
             await twilio.close()
-
-
-def attempts_by_account(store) -> dict[str, list[CallAttempt]]:  # type: ignore[no-untyped-def]
-    found: dict[str, list[CallAttempt]] = {}
-    with store.session() as session:
-        rows = session.execute(
-            select(CallAttempt, Account.ref)
-            .join(Account, CallAttempt.account_id == Account.id)
-            .order_by(CallAttempt.id)
-        ).all()
-    for attempt, ref in rows:
-        found.setdefault(ref, []).append(attempt)
-    return found
 
 
 def test_a_day_of_real_calls_through_twilio_is_recorded_and_verifies(

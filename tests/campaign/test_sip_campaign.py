@@ -29,7 +29,7 @@ from fairdial.portfolio import import_portfolio
 from fairdial.server.config import ServeConfig, parse_config
 from fairdial.server.engines import build_server
 from fairdial.store import Store
-from fairdial.store.models import Account, CallAttempt, Campaign, ContactPoint
+from fairdial.store.models import Account, Campaign, ContactPoint
 from fairdial.voice.engines import FakeSpeechToText, FakeTextToSpeech
 
 try:
@@ -41,6 +41,7 @@ except ImportError:
         "pjsua2-python is not installed (pip install pjsua2-python)", allow_module_level=True
     )
 
+from tests.campaign.stored import attempts_by_account
 from tests.telephony.sip_peer import baresip
 
 _register()
@@ -126,19 +127,6 @@ def serve_config(home: Path, **sip: object) -> ServeConfig:
             "home": str(home),
         }
     )
-
-
-def attempts_by_account(store: Store) -> dict[str, list[CallAttempt]]:
-    found: dict[str, list[CallAttempt]] = {}
-    with store.session() as session:
-        rows = session.execute(
-            select(CallAttempt, Account.ref)
-            .join(Account, CallAttempt.account_id == Account.id)
-            .order_by(CallAttempt.id)
-        ).all()
-    for attempt, ref in rows:
-        found.setdefault(ref, []).append(attempt)
-    return found
 
 
 def test_a_day_of_real_calls_through_sip_is_recorded_and_verifies(
